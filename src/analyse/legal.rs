@@ -1,0 +1,143 @@
+//! Legal status of a destination on a date: EU/EEA, adequacy decision,
+//! adequacy only for certified recipients, or none.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::maps::{AdequacyScope, KnowledgeBase};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum LegalStatus {
+    /// Inside the EU/EEA: not a transfer under GDPR chapter V.
+    EuEea,
+    /// An adequacy decision covers the whole country.
+    Adequate {
+        decision: String,
+        adequacy_id: String,
+    },
+    /// An adequacy decision covers only part (e.g. certified organisations).
+    AdequateIf {
+        decision: String,
+        adequacy_id: String,
+        condition: String,
+        /// Whether the recipient meets the condition, when the maps know.
+        met: Option<bool>,
+    },
+    /// No adequacy decision: art. 46 safeguards (SCCs, BCRs) and a transfer
+    /// impact assessment are needed.
+    NoAdequacy {
+        /// The latest decision that no longer applies, e.g. Privacy Shield.
+        ended: Option<String>,
+        ended_on: Option<NaiveDate>,
+    },
+}
+
+/// The status of a transfer to `country` on `date`; `certified_under` lists
+/// the frameworks the recipient (or its parent) is certified under on that date.
+pub fn status_on(
+    kb: &KnowledgeBase,
+    country: &str,
+    date: NaiveDate,
+    certified_under: Option<&[String]>,
+) -> LegalStatus {
+    if kb.in_eea(country, date) {
+        return LegalStatus::EuEea;
+    }
+    let decisions = kb.adequacy_on(country, date);
+    if let Some(a) = decisions.iter().find(|a| a.scope == AdequacyScope::All) {
+        return LegalStatus::Adequate {
+            decision: a.decision.clone(),
+            adequacy_id: a.id.clone(),
+        };
+    }
+    if let Some(a) = decisions.first() {
+        let framework = a.framework.clone().unwrap_or_default();
+        let met = match a.scope {
+            AdequacyScope::Certified => {
+                certified_under.map(|list| list.iter().any(|f| same_framework(f, &framework)))
+            }
+            _ => None,
+        };
+        let condition = match a.scope {
+            AdequacyScope::Certified => format!("recipient certified under {framework}"),
+            _ => "the recipient is within its partial scope".to_string(),
+        };
+        return LegalStatus::AdequateIf {
+            decision: a.decision.clone(),
+            adequacy_id: a.id.clone(),
+            condition,
+            met,
+        };
+    }
+    let ended = kb.adequacy_ended_before(country, date);
+    LegalStatus::NoAdequacy {
+        ended: ended.map(|a| a.decision.clone()),
+        ended_on: ended.and_then(|a| a.until),
+    }
+}
+
+/// Framework names are compared loosely ("DPF" vs "EU-US Data Privacy Framework").
+fn same_framework(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        if s.contains("data privacy framework") || s == "dpf" {
+            "dpf".to_string()
+        } else {
+            s
+        }
+    };
+    norm(a) == norm(b)
+}
+
+impl LegalStatus {
+    /// Whether a transfer needs its own safeguards (SCCs/BCRs + TIA).
+    pub fn needs_safeguards(&self) -> bool {
+        match self {
+            LegalStatus::EuEea | LegalStatus::Adequate { .. } => false,
+            LegalStatus::AdequateIf { met, .. } => *met != Some(true),
+            LegalStatus::NoAdequacy { .. } => true,
+        }
+    }
+
+    pub fn describe(&self, lang: crate::Lang) -> String {
+        use crate::Lang::*;
+        match (self, lang) {
+            (LegalStatus::EuEea, En) => "inside the EU/EEA".into(),
+            (LegalStatus::EuEea, Sv) => "inom EU/EES".into(),
+            (LegalStatus::Adequate { decision, .. }, En) => format!("adequacy decision ({decision})"),
+            (LegalStatus::Adequate { decision, .. }, Sv) => format!("adekvansbeslut ({decision})"),
+            (LegalStatus::AdequateIf { decision, condition, met, .. }, En) => format!(
+                "adequacy only if {condition} ({decision}); {}",
+                match met {
+                    Some(true) => "the recipient is certified",
+                    Some(false) => "the recipient is NOT certified: art. 46 safeguards needed",
+                    None => "certification not known: check it",
+                }
+            ),
+            (LegalStatus::AdequateIf { decision, condition, met, .. }, Sv) => format!(
+                "adekvansbeslut endast om {} ({decision}); {}",
+                condition
+                    .replace("recipient certified under", "mottagaren är certifierad enligt")
+                    .replace("the recipient is within its partial scope", "mottagaren omfattas av beslutets begränsade tillämpningsområde"),
+                match met {
+                    Some(true) => "mottagaren är certifierad",
+                    Some(false) => "mottagaren är INTE certifierad: skyddsåtgärder enligt art. 46 krävs",
+                    None => "certifiering okänd: kontrollera",
+                }
+            ),
+            (LegalStatus::NoAdequacy { ended, ended_on }, En) => match (ended, ended_on) {
+                (Some(d), Some(on)) => format!(
+                    "no adequacy decision ({d} applied until {on}): art. 46 safeguards and a transfer impact assessment needed"
+                ),
+                _ => "no adequacy decision: art. 46 safeguards and a transfer impact assessment needed".into(),
+            },
+            (LegalStatus::NoAdequacy { ended, ended_on }, Sv) => match (ended, ended_on) {
+                (Some(d), Some(on)) => format!(
+                    "inget adekvansbeslut ({d} gällde till och med {on}): skyddsåtgärder enligt art. 46 och en konsekvensbedömning av överföringen krävs"
+                ),
+                _ => "inget adekvansbeslut: skyddsåtgärder enligt art. 46 och en konsekvensbedömning av överföringen krävs".into(),
+            },
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! Stage 3: from the organisation's personal data, follow the graph and
+//! report every path that reaches a third country or a third country's law.
+//!
+//! Analysis is a pure function of the graph, the maps and the as-of date:
+//! it asks nothing of the network and draws nothing.
+
+pub mod legal;
+mod rules;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
+
+use chrono::NaiveDate;
+use petgraph::Direction;
+use petgraph::graph::{EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+use serde::{Deserialize, Serialize};
+
+use crate::collect::DomainProblem;
+use crate::evidence::EvidenceId;
+use crate::graph::{EdgeKind, NodeKind, TransferGraph};
+use crate::maps::KnowledgeBase;
+pub use legal::LegalStatus;
+pub use rules::{Basis, RULES, Rule, Severity, rule};
+
+/// One step of a path: an edge with its evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hop {
+    pub from: String,
+    pub to: String,
+    pub edge: EdgeKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub evidence: Vec<EvidenceId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    pub rule: String,
+    pub severity: Severity,
+    pub basis: Basis,
+    /// ISO code of the third country reached.
+    pub country: String,
+    /// Legal regimes (CLOUD Act, FISA 702) the reached party is subject to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regimes: Vec<String>,
+    /// The node where the data enters the path (the MX host, SPF record, …).
+    pub entry: String,
+    /// The node that is in, or under the law of, the third country.
+    pub subject: String,
+    pub path: Vec<Hop>,
+    pub status: LegalStatus,
+    pub as_of: NaiveDate,
+}
+
+/// Traverse the graph and return the findings, most severe first.
+pub fn analyse(
+    graph: &TransferGraph,
+    kb: &KnowledgeBase,
+    problems: &[DomainProblem],
+    as_of: NaiveDate,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let origins: Vec<NodeIndex> = graph
+        .graph
+        .node_indices()
+        .filter(|&n| graph.graph[n].kind == NodeKind::PersonalData)
+        .collect();
+    let mut seen = BTreeSet::new();
+    for origin in origins {
+        let entries: Vec<EdgeIndex> = graph
+            .graph
+            .edges_directed(origin, Direction::Outgoing)
+            .filter(|e| e.weight().kind.carries_data())
+            .map(|e| e.id())
+            .collect();
+        for entry in entries {
+            for f in from_entry(graph, kb, entry, as_of) {
+                let key = (
+                    f.rule.clone(),
+                    f.entry.clone(),
+                    f.subject.clone(),
+                    f.country.clone(),
+                );
+                if seen.insert(key) {
+                    findings.push(f);
+                }
+            }
+        }
+    }
+    findings.extend(domain_findings(graph, problems, as_of));
+    findings.sort_by(|a, b| {
+        (a.severity, &a.rule, &a.entry, &a.subject)
+            .cmp(&(b.severity, &b.rule, &b.entry, &b.subject))
+    });
+    for (i, f) in findings.iter_mut().enumerate() {
+        f.id = format!("F{}", i + 1);
+    }
+    findings
+}
+
+/// Cost of following an edge when choosing the path to show. Attributions
+/// through a network's holder are weaker than a service fingerprint and the
+/// contract chain, so paths prefer the latter when both exist.
+fn cost(kind: EdgeKind) -> u32 {
+    match kind {
+        EdgeKind::AnnouncedBy | EdgeKind::RegisteredIn => 3,
+        _ => 1,
+    }
+}
+
+/// Cheapest-path search from one data-carrying edge; each terminal edge
+/// reached gives one finding, with the cheapest path to it.
+fn from_entry(
+    graph: &TransferGraph,
+    kb: &KnowledgeBase,
+    entry: EdgeIndex,
+    as_of: NaiveDate,
+) -> Vec<Finding> {
+    let g = &graph.graph;
+    let Some((_, start)) = g.edge_endpoints(entry) else {
+        return Vec::new();
+    };
+    let mut via: HashMap<NodeIndex, EdgeIndex> = HashMap::from([(start, entry)]);
+    let mut dist: HashMap<NodeIndex, u32> = HashMap::from([(start, 0)]);
+    let mut queue = BinaryHeap::from([Reverse((0u32, start.index()))]);
+    let mut done = BTreeSet::new();
+    let mut terminals: Vec<(NodeIndex, EdgeIndex)> = Vec::new();
+    while let Some(Reverse((d, n))) = queue.pop() {
+        let n = NodeIndex::new(n);
+        if !done.insert(n) {
+            continue;
+        }
+        for e in g.edges_directed(n, Direction::Outgoing) {
+            if terminal(graph, kb, e.id(), as_of).is_some() {
+                terminals.push((n, e.id()));
+            }
+            let next = e.target();
+            if g[next].kind == NodeKind::Country {
+                continue;
+            }
+            let nd = d + cost(e.weight().kind);
+            if dist.get(&next).is_none_or(|&old| nd < old) {
+                dist.insert(next, nd);
+                via.insert(next, e.id());
+                queue.push(Reverse((nd, next.index())));
+            }
+        }
+    }
+    terminals
+        .into_iter()
+        .filter_map(|(n, e)| {
+            let (rule, country) = terminal(graph, kb, e, as_of)?;
+            let path = path_to(graph, &via, n, Some(e));
+            Some(finding(graph, kb, rule, country, path, n, as_of))
+        })
+        .collect()
+}
+
+/// Is this edge the last step into a third country? Returns the rule and country.
+fn terminal(
+    graph: &TransferGraph,
+    kb: &KnowledgeBase,
+    e: EdgeIndex,
+    as_of: NaiveDate,
+) -> Option<(&'static str, String)> {
+    let g = &graph.graph;
+    let (from, to) = g.edge_endpoints(e)?;
+    let country = g[to]
+        .country
+        .clone()
+        .filter(|_| g[to].kind == NodeKind::Country)?;
+    if kb.in_eea(&country, as_of) {
+        return None;
+    }
+    let edge = &g[e];
+    let rule = match (edge.kind, g[from].kind) {
+        (EdgeKind::LocatedIn, NodeKind::Address | NodeKind::AddressRange) => "TM101",
+        (EdgeKind::LocatedIn, NodeKind::Site) => "TM102",
+        (EdgeKind::IncorporatedIn, NodeKind::Provider) => "TM103",
+        (EdgeKind::RegisteredIn, _) => "TM104",
+        _ => return None,
+    };
+    Some((rule, country))
+}
+
+/// The hops from the personal data to `end`, plus the final edge.
+fn path_to(
+    graph: &TransferGraph,
+    via: &HashMap<NodeIndex, EdgeIndex>,
+    end: NodeIndex,
+    last: Option<EdgeIndex>,
+) -> Vec<Hop> {
+    let g = &graph.graph;
+    let mut edges: Vec<EdgeIndex> = last.into_iter().collect();
+    let mut n = end;
+    // `via` is a shortest-path tree, so this walk ends; the bound is belt and braces.
+    for _ in 0..=g.node_count() {
+        let Some(&e) = via.get(&n) else { break };
+        edges.push(e);
+        let Some((from, _)) = g.edge_endpoints(e) else {
+            break;
+        };
+        if g[from].kind == NodeKind::PersonalData {
+            break;
+        }
+        n = from;
+    }
+    edges.reverse();
+    edges
+        .into_iter()
+        .filter_map(|e| {
+            let (a, b) = g.edge_endpoints(e)?;
+            Some(Hop {
+                from: g[a].key.clone(),
+                to: g[b].key.clone(),
+                edge: g[e].kind,
+                detail: g[e].detail.clone(),
+                evidence: g[e].evidence.clone(),
+            })
+        })
+        .collect()
+}
+
+fn finding(
+    graph: &TransferGraph,
+    kb: &KnowledgeBase,
+    rule_code: &'static str,
+    country: String,
+    path: Vec<Hop>,
+    subject: NodeIndex,
+    as_of: NaiveDate,
+) -> Finding {
+    let g = &graph.graph;
+    let r = rule(rule_code);
+    let regimes: Vec<String> = if g[subject].kind == NodeKind::Provider {
+        g.edges_directed(subject, Direction::Outgoing)
+            .filter(|e| e.weight().kind == EdgeKind::SubjectTo)
+            .map(|e| g[e.target()].key.trim_start_matches("regime:").to_string())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let certified = certifications(graph, kb, &path, subject, as_of);
+    let status = legal::status_on(kb, &country, as_of, Some(&certified));
+    Finding {
+        id: String::new(),
+        rule: rule_code.to_string(),
+        severity: r.severity,
+        basis: r.basis,
+        country,
+        regimes,
+        entry: path.first().map(|h| h.to.clone()).unwrap_or_default(),
+        subject: g[subject].key.clone(),
+        path,
+        status,
+        as_of,
+    }
+}
+
+/// Frameworks the recipients on the path (or their parents) are certified
+/// under on `date`. Recipients: providers on the path, the operators of
+/// services on it, and the operator of the subject's network.
+fn certifications(
+    graph: &TransferGraph,
+    kb: &KnowledgeBase,
+    path: &[Hop],
+    subject: NodeIndex,
+    date: NaiveDate,
+) -> Vec<String> {
+    let g = &graph.graph;
+    let mut nodes: Vec<NodeIndex> = path.iter().filter_map(|h| graph.find(&h.to)).collect();
+    nodes.push(subject);
+    let mut providers = BTreeSet::new();
+    let mut frontier = nodes;
+    for _ in 0..3 {
+        let mut next = Vec::new();
+        for n in frontier {
+            if g[n].kind == NodeKind::Provider {
+                providers.insert(g[n].key.trim_start_matches("provider:").to_string());
+            }
+            for e in g.edges_directed(n, Direction::Outgoing) {
+                if matches!(
+                    e.weight().kind,
+                    EdgeKind::OperatedBy | EdgeKind::AnnouncedBy | EdgeKind::PartOf
+                ) {
+                    next.push(e.target());
+                }
+            }
+        }
+        frontier = next;
+    }
+    let mut out = Vec::new();
+    for id in providers {
+        for p in kb.provider_chain(&id) {
+            if let Some(c) = &p.dpf_certified
+                && c.from <= date
+                && c.until.is_none_or(|u| date <= u)
+            {
+                out.push("EU-US Data Privacy Framework".to_string());
+            }
+        }
+    }
+    out.dedup();
+    out
+}
+
+fn domain_findings(
+    graph: &TransferGraph,
+    problems: &[DomainProblem],
+    as_of: NaiveDate,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for p in problems.iter().filter(|p| p.code == "spf-lookup-limit") {
+        let data = graph
+            .graph
+            .node_weights()
+            .find(|n| n.kind == NodeKind::PersonalData)
+            .map(|n| n.key.clone())
+            .unwrap_or_default();
+        let spf = graph
+            .graph
+            .node_weights()
+            .find(|n| n.key.starts_with("spf:"))
+            .map(|n| n.key.clone())
+            .unwrap_or_default();
+        out.push(Finding {
+            id: String::new(),
+            rule: "TM201".into(),
+            severity: rule("TM201").severity,
+            basis: Basis::Measured,
+            country: String::new(),
+            regimes: Vec::new(),
+            entry: spf.clone(),
+            subject: spf.clone(),
+            path: vec![Hop {
+                from: data,
+                to: spf,
+                edge: EdgeKind::SendsVia,
+                detail: Some(p.message.clone()),
+                evidence: p.evidence.clone(),
+            }],
+            status: LegalStatus::EuEea,
+            as_of,
+        });
+    }
+    out
+}

@@ -1,0 +1,234 @@
+//! Geolocation from MaxMind-format (`.mmdb`) databases.
+//!
+//! Two country facts are kept apart on purpose:
+//! - the *registry* country: where the network's holder is registered — a
+//!   statement about the operator's jurisdiction, never about the building;
+//! - the *geolocated* country: where the address is believed to be.
+//!
+//! Both the shipped ip-location-db files (`country_code`) and
+//! GeoLite2/GeoIP2/DB-IP files (`country.iso_code`, `registered_country`)
+//! are read.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use chrono::DateTime;
+use maxminddb::Reader;
+use serde::{Deserialize, Serialize};
+
+use crate::evidence::{EvidenceId, EvidenceLog, GeoLookup, Observation};
+
+#[derive(Debug, thiserror::Error)]
+pub enum GeoError {
+    #[error("cannot open {role} database {path}: {message}")]
+    Open {
+        role: &'static str,
+        path: PathBuf,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Registry,
+    Geolocated,
+    Asn,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Registry => "registry-country",
+            Role::Geolocated => "geolocated-country",
+            Role::Asn => "asn",
+        }
+    }
+}
+
+/// A database file with what the evidence needs to say about it.
+pub struct GeoDatabase {
+    pub role: Role,
+    pub path: PathBuf,
+    pub name: String,
+    reader: Reader<Vec<u8>>,
+}
+
+/// Metadata of a database, for the scan's provenance section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseInfo {
+    pub role: String,
+    pub file: String,
+    pub database_type: String,
+    pub build_date: String,
+}
+
+impl GeoDatabase {
+    pub fn open(role: Role, path: &Path) -> Result<Self, GeoError> {
+        let reader = Reader::open_readfile(path).map_err(|e| GeoError::Open {
+            role: role.label(),
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Self {
+            role,
+            path: path.to_path_buf(),
+            name,
+            reader,
+        })
+    }
+
+    pub fn info(&self) -> DatabaseInfo {
+        DatabaseInfo {
+            role: self.role.label().to_string(),
+            file: self.name.clone(),
+            database_type: self.reader.metadata().database_type.clone(),
+            build_date: self.build_date(),
+        }
+    }
+
+    fn build_date(&self) -> String {
+        let epoch = self.reader.metadata().build_epoch;
+        i64::try_from(epoch)
+            .ok()
+            .and_then(|e| DateTime::from_timestamp(e, 0))
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|| "unknown".into())
+    }
+
+    /// Look one address up; returns (matched network, value).
+    fn lookup(&self, ip: IpAddr) -> (Option<String>, Option<String>) {
+        // `::ffff:192.0.2.1` is an IPv4 address; not every database maps it.
+        let ip = ip.to_canonical();
+        let Ok(result) = self.reader.lookup(ip) else {
+            return (None, None);
+        };
+        let network = result.network().ok().map(|n| n.to_string());
+        let Ok(Some(record)) = result.decode::<Record>() else {
+            return (network, None);
+        };
+        let value = match self.role {
+            Role::Registry => record
+                .registered_country
+                .and_then(|c| c.iso_code)
+                .or(record.country_code)
+                .or(record.country.and_then(|c| c.iso_code)),
+            Role::Geolocated => record
+                .country_code
+                .or(record.country.and_then(|c| c.iso_code)),
+            Role::Asn => record.autonomous_system_number.map(|n| {
+                format!(
+                    "AS{n} {}",
+                    record.autonomous_system_organization.unwrap_or_default()
+                )
+                .trim_end()
+                .to_string()
+            }),
+        };
+        (network, value.map(|v| v.trim().to_string()))
+    }
+}
+
+/// The fields this tool reads, across the supported database layouts.
+#[derive(Debug, Deserialize)]
+struct Record {
+    country_code: Option<String>,
+    country: Option<CountryField>,
+    registered_country: Option<CountryField>,
+    autonomous_system_number: Option<u32>,
+    autonomous_system_organization: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CountryField {
+    iso_code: Option<String>,
+}
+
+/// The three databases of one run.
+pub struct Geolocator {
+    pub registry: GeoDatabase,
+    pub geolocated: GeoDatabase,
+    pub asn: GeoDatabase,
+}
+
+/// What the databases say about one address, each fact with its evidence.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeoFacts {
+    pub registry_country: Option<Fact<String>>,
+    pub geolocated_country: Option<Fact<String>>,
+    pub asn: Option<Fact<AsnInfo>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fact<T> {
+    pub value: T,
+    pub evidence: EvidenceId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AsnInfo {
+    pub number: u32,
+    pub holder: String,
+}
+
+impl Geolocator {
+    pub fn databases(&self) -> Vec<DatabaseInfo> {
+        vec![
+            self.registry.info(),
+            self.geolocated.info(),
+            self.asn.info(),
+        ]
+    }
+
+    /// Look an address up in all three databases, recording each lookup.
+    pub fn locate(&self, log: &mut EvidenceLog, ip: IpAddr) -> GeoFacts {
+        let mut facts = GeoFacts::default();
+        for db in [&self.registry, &self.geolocated, &self.asn] {
+            let (network, value) = db.lookup(ip);
+            let evidence = log.record(Observation::Geo(GeoLookup {
+                address: ip.to_string(),
+                role: db.role.label().to_string(),
+                database: db.name.clone(),
+                database_type: db.reader.metadata().database_type.clone(),
+                build_date: db.build_date(),
+                network,
+                value: value.clone(),
+            }));
+            let Some(value) = value.filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            match db.role {
+                Role::Registry => facts.registry_country = Some(Fact { value, evidence }),
+                Role::Geolocated => facts.geolocated_country = Some(Fact { value, evidence }),
+                Role::Asn => facts.asn = parse_asn(&value).map(|value| Fact { value, evidence }),
+            }
+        }
+        facts
+    }
+
+    /// Locate many addresses once each.
+    pub fn locate_all(
+        &self,
+        log: &mut EvidenceLog,
+        ips: impl IntoIterator<Item = IpAddr>,
+    ) -> BTreeMap<IpAddr, GeoFacts> {
+        let mut out = BTreeMap::new();
+        for ip in ips {
+            out.entry(ip).or_insert_with(|| self.locate(log, ip));
+        }
+        out
+    }
+}
+
+fn parse_asn(text: &str) -> Option<AsnInfo> {
+    let rest = text.strip_prefix("AS")?;
+    let (num, holder) = rest.split_once(' ').unwrap_or((rest, ""));
+    Some(AsnInfo {
+        number: num.parse().ok()?,
+        holder: holder.to_string(),
+    })
+}

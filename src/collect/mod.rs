@@ -1,0 +1,350 @@
+//! Stage 1: gather evidence about a mail domain from DNS and the geodata.
+//!
+//! This is the only stage that touches the network. Its output,
+//! [`Collection`], is plain data; later stages never query anything.
+
+pub mod dmarc;
+pub mod dns;
+pub mod geo;
+pub mod spf;
+pub mod zone_server;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use hickory_resolver::proto::rr::RecordType;
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+use crate::evidence::{EvidenceId, EvidenceLog};
+use dns::{DnsClient, RecordData};
+use geo::{GeoFacts, Geolocator};
+
+/// How many CNAMEs are followed for one name before giving up.
+pub const MAX_CNAME_HOPS: usize = 8;
+
+/// A mail exchanger named by an MX record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailExchanger {
+    pub preference: u16,
+    pub host: String,
+    pub evidence: EvidenceId,
+}
+
+/// The MX lookup of one domain.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MxSet {
+    pub domain: String,
+    pub exchangers: Vec<MailExchanger>,
+    pub evidence: EvidenceId,
+}
+
+/// A name resolved to addresses, CNAMEs followed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct HostResolution {
+    /// `(alias, target, evidence)` for each CNAME met, in order.
+    pub aliases: Vec<(String, String, EvidenceId)>,
+    /// The name the addresses belong to (the end of the CNAME chain).
+    pub canonical: String,
+    pub addresses: Vec<(IpAddr, EvidenceId)>,
+    pub problems: Vec<String>,
+}
+
+/// A problem about the domain as a whole (not a transfer): e.g. an SPF
+/// record that breaks the RFC 7208 lookup limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainProblem {
+    pub code: String,
+    pub message: String,
+    pub evidence: Vec<EvidenceId>,
+}
+
+/// Everything stage 1 found.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Collection {
+    pub domain: String,
+    pub resolver: String,
+    pub started: DateTime<Utc>,
+    pub finished: DateTime<Utc>,
+    pub mx: MxSet,
+    pub spf: spf::SpfTree,
+    pub dmarc: Option<dmarc::DmarcRecord>,
+    pub dmarc_evidence: EvidenceId,
+    pub autodiscover: HostResolution,
+    /// MX sets of report receivers' domains and of SPF `mx` terms.
+    pub other_mx: BTreeMap<String, MxSet>,
+    /// Every host name met, resolved.
+    pub hosts: BTreeMap<String, HostResolution>,
+    /// Geolocation of every address and of both ends of every SPF network.
+    pub geo: BTreeMap<IpAddr, GeoFacts>,
+    pub problems: Vec<DomainProblem>,
+    pub queries_sent: usize,
+}
+
+/// Collect everything about `domain`. Never fails: DNS failures become
+/// evidence and problems, so a partial result is still a result.
+pub async fn collect_domain(
+    dns: &mut DnsClient,
+    geo: &Geolocator,
+    log: &mut EvidenceLog,
+    domain: &str,
+) -> Collection {
+    let started = Utc::now();
+    let domain = dns::canonical_name(domain);
+    let mx = collect_mx(dns, log, &domain).await;
+    let spf = spf::collect(dns, log, &domain).await;
+
+    let dmarc_name = format!("_dmarc.{domain}");
+    let dmarc_answer = dns.query(log, &dmarc_name, RecordType::TXT).await;
+    let dmarc = dmarc_answer
+        .txt()
+        .find_map(|t| dmarc::parse(t, dmarc_answer.evidence));
+
+    let autodiscover = resolve_host(dns, log, &format!("autodiscover.{domain}")).await;
+
+    let mut other_mx = BTreeMap::new();
+    let mut mx_domains: BTreeSet<String> = BTreeSet::new();
+    if let Some(d) = &dmarc {
+        mx_domains.extend(d.destinations.iter().map(|r| r.domain.clone()));
+    }
+    for node in spf::walk_nodes(&spf.root) {
+        for a in &node.authorises {
+            if let spf::Authorised::MailExchangers(d) = a {
+                mx_domains.insert(d.clone());
+            }
+        }
+    }
+    mx_domains.remove(&domain);
+    for d in mx_domains {
+        let set = collect_mx(dns, log, &d).await;
+        other_mx.insert(d, set);
+    }
+
+    // Every host name that needs addresses.
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    names.extend(mx.exchangers.iter().map(|m| m.host.clone()));
+    for set in other_mx.values() {
+        names.extend(set.exchangers.iter().map(|m| m.host.clone()));
+    }
+    for node in spf::walk_nodes(&spf.root) {
+        for a in &node.authorises {
+            if let spf::Authorised::Host(h) = a {
+                names.insert(h.clone());
+            }
+        }
+    }
+    let mut hosts = BTreeMap::new();
+    for name in names {
+        let resolution = resolve_host(dns, log, &name).await;
+        hosts.insert(name, resolution);
+    }
+
+    let mut ips: Vec<IpAddr> = Vec::new();
+    for h in hosts.values().chain(std::iter::once(&autodiscover)) {
+        ips.extend(h.addresses.iter().map(|(ip, _)| *ip));
+    }
+    for node in spf::walk_nodes(&spf.root) {
+        for a in &node.authorises {
+            if let spf::Authorised::Network(net) = a {
+                ips.extend(network_ends(net));
+            }
+        }
+    }
+    let geo_facts = geo.locate_all(log, ips);
+
+    let problems = domain_problems(&spf, dmarc.as_ref(), &mx);
+    Collection {
+        domain,
+        resolver: dns.resolver_label().to_string(),
+        started,
+        finished: Utc::now(),
+        mx,
+        spf,
+        dmarc,
+        dmarc_evidence: dmarc_answer.evidence,
+        autodiscover,
+        other_mx,
+        hosts,
+        geo: geo_facts,
+        problems,
+        queries_sent: dns.queries_sent(),
+    }
+}
+
+/// The first and last address of a network: a network can straddle
+/// locations, and sampling both ends shows it when the databases split it.
+pub fn network_ends(net: &IpNet) -> Vec<IpAddr> {
+    let first = net.network();
+    let last = net.broadcast();
+    if first == last {
+        vec![first]
+    } else {
+        vec![first, last]
+    }
+}
+
+async fn collect_mx(dns: &mut DnsClient, log: &mut EvidenceLog, domain: &str) -> MxSet {
+    let answer = dns.query(log, domain, RecordType::MX).await;
+    let mut exchangers: Vec<MailExchanger> = answer
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            RecordData::Mx {
+                preference,
+                exchange,
+            } if !exchange.is_empty() => Some(MailExchanger {
+                preference: *preference,
+                host: exchange.clone(),
+                evidence: answer.evidence,
+            }),
+            _ => None,
+        })
+        .collect();
+    exchangers.sort_by(|a, b| (a.preference, &a.host).cmp(&(b.preference, &b.host)));
+    exchangers.dedup_by(|a, b| a.host == b.host);
+    MxSet {
+        domain: domain.to_string(),
+        exchangers,
+        evidence: answer.evidence,
+    }
+}
+
+/// Resolve a host's A and AAAA records, following CNAMEs (bounded, loop-safe).
+pub async fn resolve_host(
+    dns: &mut DnsClient,
+    log: &mut EvidenceLog,
+    name: &str,
+) -> HostResolution {
+    let mut res = HostResolution {
+        canonical: dns::canonical_name(name),
+        ..Default::default()
+    };
+    let mut seen = BTreeSet::from([res.canonical.clone()]);
+    for hop in 0..=MAX_CNAME_HOPS {
+        let current = res.canonical.clone();
+        let mut next = None;
+        for rtype in [RecordType::A, RecordType::AAAA] {
+            let answer = dns.query(log, &current, rtype).await;
+            if answer.outcome.is_failure() {
+                res.problems
+                    .push(format!("{current} {rtype}: {}", answer.outcome.label()));
+            }
+            // Walk the chain inside one answer; the resolver may have followed it already.
+            let cnames: BTreeMap<&str, &str> = answer
+                .records
+                .iter()
+                .filter_map(|r| match r {
+                    RecordData::Cname { owner, target } => Some((owner.as_str(), target.as_str())),
+                    _ => None,
+                })
+                .collect();
+            let mut owner = current.clone();
+            let mut steps = 0;
+            while let Some(target) = cnames.get(owner.as_str()) {
+                steps += 1;
+                let known = res.aliases.iter().any(|(a, _, _)| *a == owner);
+                if !known {
+                    res.aliases
+                        .push((owner.clone(), target.to_string(), answer.evidence));
+                }
+                if (!known && !seen.insert(target.to_string())) || steps > MAX_CNAME_HOPS {
+                    res.problems.push(format!("CNAME loop at {target}"));
+                    return res;
+                }
+                owner = target.to_string();
+            }
+            for r in &answer.records {
+                let ip = match r {
+                    RecordData::A(a) => IpAddr::V4(*a),
+                    RecordData::Aaaa(a) => IpAddr::V6(*a),
+                    _ => continue,
+                };
+                if !res.addresses.iter().any(|(x, _)| *x == ip) {
+                    res.addresses.push((ip, answer.evidence));
+                }
+            }
+            if owner != current && res.addresses.is_empty() {
+                next = Some(owner);
+            }
+        }
+        if next.is_none() && res.addresses.is_empty() {
+            // Resolvers drop a CNAME chain they cannot complete (a loop, a
+            // dangling target) and report "no data"; ask for the CNAME itself
+            // so the chain and its fault are on record.
+            let answer = dns.query(log, &current, RecordType::CNAME).await;
+            let target = answer.records.iter().find_map(|r| match r {
+                RecordData::Cname { owner, target } if *owner == current => Some(target.clone()),
+                _ => None,
+            });
+            if let Some(target) = target {
+                res.aliases
+                    .push((current.clone(), target.clone(), answer.evidence));
+                if !seen.insert(target.clone()) {
+                    res.problems.push(format!("CNAME loop at {target}"));
+                    return res;
+                }
+                next = Some(target);
+            }
+        }
+        match next {
+            Some(target) if hop < MAX_CNAME_HOPS => res.canonical = target,
+            Some(target) => {
+                res.problems.push(format!(
+                    "more than {MAX_CNAME_HOPS} CNAMEs; stopped at {target}"
+                ));
+                return res;
+            }
+            None => break,
+        }
+    }
+    if let Some((_, target, _)) = res.aliases.last() {
+        res.canonical = target.clone();
+    }
+    res
+}
+
+fn domain_problems(
+    spf: &spf::SpfTree,
+    dmarc: Option<&dmarc::DmarcRecord>,
+    mx: &MxSet,
+) -> Vec<DomainProblem> {
+    let mut out = Vec::new();
+    if let Some(at) = spf.limit_exceeded_at {
+        out.push(DomainProblem {
+            code: "spf-lookup-limit".into(),
+            message: format!(
+                "the SPF record needs {} DNS-querying terms; RFC 7208 §4.6.4 allows {} (receivers return permerror)",
+                spf.lookup_terms,
+                spf::RFC_LOOKUP_LIMIT
+            ),
+            evidence: vec![spf.root.evidence[0], at],
+        });
+    }
+    for node in spf::walk_nodes(&spf.root) {
+        for p in &node.problems {
+            out.push(DomainProblem {
+                code: "spf-problem".into(),
+                message: format!("SPF of {}: {p}", node.domain),
+                evidence: node.evidence.clone(),
+            });
+        }
+    }
+    if mx.exchangers.is_empty() {
+        out.push(DomainProblem {
+            code: "no-mx".into(),
+            message: format!("no usable MX record for {}", mx.domain),
+            evidence: vec![mx.evidence],
+        });
+    }
+    if let Some(d) = dmarc {
+        for p in &d.problems {
+            out.push(DomainProblem {
+                code: "dmarc-problem".into(),
+                message: format!("DMARC: {p}"),
+                evidence: vec![d.evidence],
+            });
+        }
+    }
+    out
+}

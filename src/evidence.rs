@@ -1,0 +1,184 @@
+//! Evidence: what was observed, how and when.
+//!
+//! Every node, edge and finding in a scan points at evidence items by
+//! [`EvidenceId`]. The three kinds mirror the three kinds of knowledge the
+//! tool keeps apart: a DNS answer or a geolocation lookup is *measured*, a
+//! map entry is *declared* (or a *legal* rule), and the organisation's own
+//! model is declared by the organisation.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Index into [`EvidenceLog::items`]; stable within one scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EvidenceId(pub usize);
+
+impl std::fmt::Display for EvidenceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "E{}", self.0)
+    }
+}
+
+/// How a DNS query ended. Failures are evidence too: a missing record or a
+/// server that never answered is part of what was observed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "status", content = "detail")]
+pub enum DnsOutcome {
+    Answer,
+    /// The name does not exist (RCODE 3).
+    NxDomain,
+    /// The name exists but has no record of this type.
+    NoData,
+    ServFail,
+    Refused,
+    Timeout,
+    Error(String),
+}
+
+impl DnsOutcome {
+    pub fn is_failure(&self) -> bool {
+        !matches!(
+            self,
+            DnsOutcome::Answer | DnsOutcome::NoData | DnsOutcome::NxDomain
+        )
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            DnsOutcome::Answer => "answer".into(),
+            DnsOutcome::NxDomain => "NXDOMAIN".into(),
+            DnsOutcome::NoData => "no data".into(),
+            DnsOutcome::ServFail => "SERVFAIL".into(),
+            DnsOutcome::Refused => "REFUSED".into(),
+            DnsOutcome::Timeout => "timeout".into(),
+            DnsOutcome::Error(e) => format!("error: {e}"),
+        }
+    }
+}
+
+/// One DNS question and everything its answer said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DnsAnswer {
+    pub name: String,
+    pub record_type: String,
+    pub outcome: DnsOutcome,
+    /// The answer records in presentation format, e.g. `MX 10 mx1.example.`.
+    pub records: Vec<String>,
+    /// The server that answered (`IP:port`).
+    pub resolver: String,
+    /// The DNSSEC AD ("authentic data") flag of the response, when a response came.
+    pub dnssec_authenticated: Option<bool>,
+}
+
+/// One lookup of an address in a MaxMind-format database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeoLookup {
+    pub address: String,
+    /// What the database is used for: `registry-country`, `geolocated-country` or `asn`.
+    pub role: String,
+    pub database: String,
+    pub database_type: String,
+    pub build_date: String,
+    /// The network the database matched, e.g. `40.107.0.0/16`.
+    pub network: Option<String>,
+    /// The value found, e.g. `NL` or `AS8075 Microsoft Corporation`; `None` when the address is not in the database.
+    pub value: Option<String>,
+}
+
+/// One entry of the knowledge base (`maps/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MapEntry {
+    /// File inside the maps directory, e.g. `providers/microsoft.toml`.
+    pub file: String,
+    pub line: usize,
+    /// What kind of entry: `provider`, `service`, `site`, `declaration`, `fingerprint`, …
+    pub entry: String,
+    pub id: String,
+    pub source: String,
+    pub checked: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Observation {
+    Dns(DnsAnswer),
+    Geo(GeoLookup),
+    Map(MapEntry),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub id: EvidenceId,
+    pub at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub observed: Observation,
+}
+
+impl Evidence {
+    /// One line for reports: what was observed, where it came from.
+    pub fn summary(&self) -> String {
+        match &self.observed {
+            Observation::Dns(d) => {
+                let data = if d.records.is_empty() {
+                    d.outcome.label()
+                } else {
+                    d.records.join(" | ")
+                };
+                let ad = match d.dnssec_authenticated {
+                    Some(true) => ", DNSSEC AD=1",
+                    Some(false) => ", DNSSEC AD=0",
+                    None => "",
+                };
+                format!(
+                    "DNS {} {} → {} (resolver {}, {}{})",
+                    d.name,
+                    d.record_type,
+                    data,
+                    d.resolver,
+                    self.at.format("%Y-%m-%dT%H:%M:%SZ"),
+                    ad
+                )
+            }
+            Observation::Geo(g) => format!(
+                "{} {} → {} (database {}, {}, built {}{})",
+                g.role,
+                g.address,
+                g.value.as_deref().unwrap_or("not found"),
+                g.database,
+                g.database_type,
+                g.build_date,
+                g.network
+                    .as_deref()
+                    .map(|n| format!(", network {n}"))
+                    .unwrap_or_default()
+            ),
+            Observation::Map(m) => format!(
+                "maps/{}:{} {} `{}` (source {}, checked {})",
+                m.file, m.line, m.entry, m.id, m.source, m.checked
+            ),
+        }
+    }
+}
+
+/// All evidence of one scan, in the order it was gathered.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EvidenceLog {
+    pub items: Vec<Evidence>,
+}
+
+impl EvidenceLog {
+    pub fn record(&mut self, observed: Observation) -> EvidenceId {
+        self.record_at(observed, Utc::now())
+    }
+
+    pub fn record_at(&mut self, observed: Observation, at: DateTime<Utc>) -> EvidenceId {
+        let id = EvidenceId(self.items.len());
+        self.items.push(Evidence { id, at, observed });
+        id
+    }
+
+    pub fn get(&self, id: EvidenceId) -> Option<&Evidence> {
+        self.items.get(id.0)
+    }
+}

@@ -1,0 +1,219 @@
+//! Stage 2a: the knowledge base — countries, adequacy decisions, legal
+//! regimes, providers, services, sites, declarations and fingerprints —
+//! read from TOML files in `maps/`, validated on load.
+//!
+//! The shipped maps are embedded in the binary so the tool runs from any
+//! directory; `--maps DIR` reads another directory instead.
+
+mod model;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use include_dir::{Dir, include_dir};
+
+pub use model::*;
+
+use crate::evidence::MapEntry;
+
+static SHIPPED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/maps");
+
+/// One problem in the maps, located precisely enough to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapsProblem {
+    pub file: String,
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for MapsProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}: field `{}`: {}",
+                self.file, self.line, self.field, self.message
+            )
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MapsError {
+    #[error("cannot read maps directory {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the maps are not valid:\n{}", .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<MapsProblem>),
+}
+
+/// A TOML file's name (relative to the maps directory) and text.
+struct MapFile {
+    name: String,
+    text: String,
+}
+
+/// The loaded, validated knowledge base.
+#[derive(Debug, Clone, Default)]
+pub struct KnowledgeBase {
+    /// Where the maps came from: `embedded` or a directory.
+    pub origin: String,
+    pub files: Vec<String>,
+    pub countries: BTreeMap<String, Country>,
+    pub adequacy: Vec<Adequacy>,
+    pub regimes: BTreeMap<String, Regime>,
+    pub providers: BTreeMap<String, Provider>,
+    pub services: BTreeMap<String, Service>,
+    pub sites: BTreeMap<String, Site>,
+    pub declarations: Vec<Declaration>,
+    pub fingerprints: Vec<Fingerprint>,
+    /// References waiting for every file to be read.
+    references_pending: Vec<model::Reference>,
+}
+
+impl KnowledgeBase {
+    /// The maps shipped inside the binary.
+    pub fn embedded() -> Result<Self, MapsError> {
+        let mut files = Vec::new();
+        collect_embedded(&SHIPPED, &mut files);
+        Self::from_files("embedded", files)
+    }
+
+    /// The maps in `dir` (every `*.toml`, recursively).
+    pub fn from_dir(dir: &Path) -> Result<Self, MapsError> {
+        let mut files = Vec::new();
+        collect_dir(dir, dir, &mut files)?;
+        Self::from_files(&dir.display().to_string(), files)
+    }
+
+    fn from_files(origin: &str, mut files: Vec<MapFile>) -> Result<Self, MapsError> {
+        files.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut kb = KnowledgeBase {
+            origin: origin.to_string(),
+            ..Default::default()
+        };
+        let mut problems = Vec::new();
+        for file in &files {
+            kb.files.push(file.name.clone());
+            match model::parse_file(&file.name, &file.text) {
+                Ok(parsed) => validate::merge(&mut kb, parsed, &mut problems),
+                Err(p) => problems.push(p),
+            }
+        }
+        validate::check_references(&kb, &mut problems);
+        if problems.is_empty() {
+            Ok(kb)
+        } else {
+            Err(MapsError::Invalid(problems))
+        }
+    }
+
+    pub fn country_name(&self, code: &str, lang: crate::Lang) -> String {
+        match self.countries.get(code) {
+            Some(c) => match lang {
+                crate::Lang::En => c.name_en.clone(),
+                crate::Lang::Sv => c.name_sv.clone(),
+            },
+            None => code.to_string(),
+        }
+    }
+
+    /// Is `code` in the EU or EEA on `date`? Unknown countries are not.
+    pub fn in_eea(&self, code: &str, date: NaiveDate) -> bool {
+        self.countries.get(code).is_some_and(|c| {
+            c.eu.as_ref().is_some_and(|p| p.contains(date))
+                || c.eea.as_ref().is_some_and(|p| p.contains(date))
+        })
+    }
+
+    /// Adequacy decisions for `code` in force on `date`.
+    pub fn adequacy_on(&self, code: &str, date: NaiveDate) -> Vec<&Adequacy> {
+        self.adequacy
+            .iter()
+            .filter(|a| a.country == code && a.period().contains(date))
+            .collect()
+    }
+
+    /// The most recent adequacy decision for `code` that ended before `date`.
+    pub fn adequacy_ended_before(&self, code: &str, date: NaiveDate) -> Option<&Adequacy> {
+        self.adequacy
+            .iter()
+            .filter(|a| a.country == code && a.until.is_some_and(|u| u < date))
+            .max_by_key(|a| a.until)
+    }
+
+    /// The chain of a provider and its parents, the provider first (loop-safe).
+    pub fn provider_chain(&self, id: &str) -> Vec<&Provider> {
+        let mut out: Vec<&Provider> = Vec::new();
+        let mut next = self.providers.get(id);
+        while let Some(p) = next {
+            if out.iter().any(|q| q.id == p.id) {
+                break;
+            }
+            out.push(p);
+            next = p
+                .parent
+                .as_deref()
+                .and_then(|parent| self.providers.get(parent));
+        }
+        out
+    }
+
+    /// Evidence item describing a map entry.
+    pub fn entry_evidence(origin: &Origin, entry: &str, id: &str) -> MapEntry {
+        MapEntry {
+            file: origin.file.clone(),
+            line: origin.line,
+            entry: entry.to_string(),
+            id: id.to_string(),
+            source: origin.source.clone(),
+            checked: origin.checked,
+        }
+    }
+}
+
+fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<MapFile>) {
+    for file in dir.files() {
+        if file.path().extension().is_some_and(|e| e == "toml") {
+            out.push(MapFile {
+                name: file.path().to_string_lossy().replace('\\', "/"),
+                text: String::from_utf8_lossy(file.contents()).into_owned(),
+            });
+        }
+    }
+    for sub in dir.dirs() {
+        collect_embedded(sub, out);
+    }
+}
+
+fn collect_dir(root: &Path, dir: &Path, out: &mut Vec<MapFile>) -> Result<(), MapsError> {
+    let read_err = |source| MapsError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(read_err)? {
+        let path = entry.map_err(read_err)?.path();
+        if path.is_dir() {
+            collect_dir(root, &path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).map_err(|source| MapsError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let name = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push(MapFile { name, text });
+        }
+    }
+    Ok(())
+}

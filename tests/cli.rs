@@ -1,0 +1,194 @@
+//! The command line as a user meets it: the offline example, the as-of
+//! date, languages, and friendly errors with exit code 2.
+
+mod common;
+
+use common::*;
+
+fn example_zone(which: &str) -> String {
+    example(&format!("bollebygd/{which}")).display().to_string()
+}
+
+#[test]
+fn bollebygd_before_stays_in_sweden() {
+    let run = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &example_zone("before"),
+    ]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    assert_evidence_complete(&scan);
+    assert!(findings(&scan).is_empty(), "{:#?}", findings(&scan));
+    assert!(run.file("transfer-map.svg").contains("<svg"));
+}
+
+#[test]
+fn as_of_date_shows_what_the_law_made_of_the_same_routing() {
+    let zones = example_zone("after");
+    let y2021 = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &zones,
+        "--as-of",
+        "2021-05-01",
+    ]);
+    let y2026 = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &zones,
+        "--as-of",
+        "2026-11-25",
+    ]);
+    assert_eq!(y2021.code(), 0, "stderr: {}", y2021.stderr());
+    assert_eq!(y2026.code(), 0, "stderr: {}", y2026.stderr());
+    let legal_status = |run: &Run| {
+        let scan = run.scan();
+        let f = findings(&scan)
+            .into_iter()
+            .find(|f| f["rule"] == "TM103" && f["country"] == "US")
+            .expect("legal finding");
+        f["status"].clone()
+    };
+    let before = legal_status(&y2021);
+    let after = legal_status(&y2026);
+    // 2021: Privacy Shield void since Schrems II, the DPF not yet adopted.
+    assert_eq!(before["status"], "no-adequacy", "{before:#?}");
+    assert!(before["ended"].as_str().unwrap().contains("Privacy Shield"));
+    // 2026: the DPF applies to Microsoft as a certified organisation.
+    assert_eq!(after["status"], "adequate-if", "{after:#?}");
+    assert_eq!(after["met"], true);
+    assert!(y2021.file("report.md").contains("Privacy Shield"));
+}
+
+#[test]
+fn swedish_report_and_diagram() {
+    let run = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &example_zone("after"),
+        "--lang",
+        "sv",
+    ]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let report = run.file("report.md");
+    assert!(report.starts_with("# Överföringskarta: bollebygd.se"));
+    assert!(report.contains("## Vägar, steg för steg"));
+    assert!(report.contains("Förenta staterna"));
+    assert!(run.file("transfer-map.dot").contains("Tredjeland"));
+}
+
+#[test]
+fn fail_on_severity_sets_exit_code() {
+    let zones = example_zone("after");
+    let run = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &zones,
+        "--fail-on",
+        "medium",
+    ]);
+    assert_eq!(run.code(), 1, "stderr: {}", run.stderr());
+    // The outputs are still written.
+    assert!(run.scan()["findings"].as_array().unwrap().len() > 1);
+}
+
+#[test]
+fn bad_input_is_a_clear_error_with_exit_code_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["scan", "not a domain", "--zone-file", "/nonexistent"],
+            "not a valid domain name",
+        ),
+        (
+            &["scan", "example.se", "--zone-file", "/nonexistent/x.zone"],
+            "cannot read zone file",
+        ),
+        (
+            &["scan", "example.se", "--as-of", "2021-13-01"],
+            "invalid value",
+        ),
+        (
+            &["scan", "example.se", "--customer-country", "Sweden"],
+            "not a two-letter country code",
+        ),
+        (
+            &["scan", "example.se", "--geoip-asn", "/nonexistent.mmdb"],
+            "cannot open asn database",
+        ),
+    ];
+    for (args, message) in cases {
+        let run = run(args);
+        assert_eq!(run.code(), 2, "{args:?}: {}", run.stderr());
+        assert!(run.stderr().contains(message), "{args:?}: {}", run.stderr());
+        assert!(
+            !run.stderr().contains("panicked"),
+            "{args:?}: {}",
+            run.stderr()
+        );
+    }
+}
+
+#[test]
+fn broken_zone_file_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.example.zone");
+    std::fs::write(
+        &path,
+        "$ORIGIN broken.example.\n@ IN SOA ns hostmaster (1 2 3 4\n@ IN MX notanumber mail\n",
+    )
+    .unwrap();
+    let run = run(&[
+        "scan",
+        "broken.example",
+        "--zone-file",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code(), 2, "stderr: {}", run.stderr());
+    assert!(
+        run.stderr().contains("broken.example.zone"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn maps_check_reports_file_line_and_field() {
+    let ok = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
+        .args(["maps", "check"])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("maps OK"));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[[provider]]\nid = \"x\"\nname = \"X\"\ncountry = \"US\"\nparent = \"nobody\"\nsource = \"https://example.org\"\nchecked = \"2026-01-01\"\n",
+    )
+    .unwrap();
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
+        .args(["maps", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("bad.toml:5: field `parent`: unknown provider `nobody`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.toml:4: field `country`: unknown country `US`"),
+        "{err}"
+    );
+}

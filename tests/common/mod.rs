@@ -1,0 +1,164 @@
+//! Test harness: an authoritative DNS server on loopback serving the zone
+//! files under `tests/zones/`, and the real `transfermap` binary run
+//! against it.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+use transfermap::collect::zone_server::{ZoneServer, expand_zone_paths};
+
+pub fn zones(dir: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/zones")
+        .join(dir)
+}
+
+pub fn example(dir: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(dir)
+}
+
+/// A hickory-server on 127.0.0.1 serving one fixture directory. Its own
+/// runtime keeps serving while the test runs the binary.
+pub struct DnsFixture {
+    runtime: tokio::runtime::Runtime,
+    server: Option<ZoneServer>,
+}
+
+impl DnsFixture {
+    pub fn start(dir: &Path) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let files = expand_zone_paths(&[dir.to_path_buf()]).expect("zone files");
+        let server = runtime
+            .block_on(ZoneServer::start(&files))
+            .expect("zone server");
+        Self {
+            runtime,
+            server: Some(server),
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.server.as_ref().expect("running").addr()
+    }
+}
+
+impl Drop for DnsFixture {
+    fn drop(&mut self) {
+        if let Some(s) = self.server.take() {
+            self.runtime.block_on(s.shutdown());
+        }
+    }
+}
+
+/// What one run of the binary left behind.
+pub struct Run {
+    pub output: Output,
+    pub out: tempfile::TempDir,
+}
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn file(&self, name: &str) -> String {
+        std::fs::read_to_string(self.out.path().join(name))
+            .unwrap_or_else(|e| panic!("{name} missing: {e}\nstderr: {}", self.stderr()))
+    }
+
+    pub fn scan(&self) -> Value {
+        serde_json::from_str(&self.file("scan.json")).expect("scan.json is JSON")
+    }
+}
+
+pub fn run(args: &[&str]) -> Run {
+    let out = tempfile::tempdir().expect("tempdir");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
+        .args(args)
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .expect("run transfermap");
+    Run { output, out }
+}
+
+/// Scan `domain` against a running fixture server, as a live scan would.
+pub fn scan_live(fixture: &DnsFixture, domain: &str, extra: &[&str]) -> Run {
+    let resolver = fixture.addr().to_string();
+    let mut args = vec!["scan", domain, "--resolver", resolver.as_str()];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+pub fn findings(scan: &Value) -> Vec<Value> {
+    scan["findings"].as_array().cloned().unwrap_or_default()
+}
+
+pub fn with_rule<'a>(findings: &'a [Value], rule: &str) -> Vec<&'a Value> {
+    findings.iter().filter(|f| f["rule"] == rule).collect()
+}
+
+/// Node keys a finding's path passes through.
+pub fn path_nodes(finding: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for hop in finding["path"].as_array().into_iter().flatten() {
+        for k in ["from", "to"] {
+            if let Some(s) = hop[k].as_str()
+                && !out.iter().any(|x| x == s)
+            {
+                out.push(s.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The invariant of every scan: each node, edge and hop rests on evidence
+/// that exists in the scan.
+pub fn assert_evidence_complete(scan: &Value) {
+    let count = scan["evidence"].as_array().expect("evidence").len() as u64;
+    let check = |what: String, ids: &Value| {
+        let ids = ids
+            .as_array()
+            .unwrap_or_else(|| panic!("{what}: no evidence list"));
+        assert!(!ids.is_empty(), "{what} has no evidence");
+        for id in ids {
+            let id = id.as_u64().expect("evidence id");
+            assert!(id < count, "{what} cites missing evidence E{id}");
+        }
+    };
+    for n in scan["graph"]["nodes"].as_array().expect("nodes") {
+        check(format!("node {}", n["key"]), &n["evidence"]);
+    }
+    for e in scan["graph"]["edges"].as_array().expect("edges") {
+        check(format!("edge {} -> {}", e["from"], e["to"]), &e["evidence"]);
+    }
+    for f in scan["findings"].as_array().expect("findings") {
+        let path = f["path"].as_array().expect("path");
+        assert!(!path.is_empty(), "finding {} has no path", f["id"]);
+        for hop in path {
+            check(
+                format!("finding {} hop {} -> {}", f["id"], hop["from"], hop["to"]),
+                &hop["evidence"],
+            );
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! End to end: zone files served by a real DNS server on loopback, the real
+//! binary, real geodata and the shipped maps.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn exchange_online_swedish_tenant_is_legal_exposure_without_foreign_storage() {
+    let dns = DnsFixture::start(&zones("exo-swedish-tenant"));
+    let run = scan_live(&dns, "testkommun.se", &["--as-of", "2026-01-01"]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    assert_evidence_complete(&scan);
+    let findings = findings(&scan);
+
+    // Legal exposure: a path from the inbound mail host through Exchange
+    // Online and Microsoft Ireland to Microsoft Corporation (US).
+    let legal = with_rule(&findings, "TM103");
+    let via_mx = legal
+        .iter()
+        .find(|f| f["entry"] == "host:testkommun-se.mail.protection.outlook.com")
+        .expect("a legal finding entering at the MX host");
+    assert_eq!(via_mx["country"], "US");
+    assert_eq!(via_mx["basis"], "legal");
+    assert_eq!(via_mx["subject"], "provider:microsoft-corporation");
+    let regimes: Vec<&str> = via_mx["regimes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    assert!(regimes.contains(&"us-cloud-act"), "regimes: {regimes:?}");
+    let nodes = path_nodes(via_mx);
+    assert!(
+        nodes.contains(&"service:exchange-online".to_string()),
+        "path: {nodes:?}"
+    );
+    assert!(
+        nodes.contains(&"provider:microsoft-ireland".to_string()),
+        "path: {nodes:?}"
+    );
+    // DPF in force on 2026-01-01 and Microsoft certified.
+    assert_eq!(via_mx["status"]["status"], "adequate-if");
+    assert_eq!(via_mx["status"]["met"], true);
+
+    // No declared storage outside the EU/EEA; the declared sites are Swedish.
+    assert!(with_rule(&findings, "TM102").is_empty(), "{findings:#?}");
+    let stores: Vec<&str> = scan["graph"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "stores")
+        .filter_map(|e| e["to"].as_str())
+        .collect();
+    assert!(
+        stores.contains(&"site:microsoft-sweden-central-gavle"),
+        "stores: {stores:?}"
+    );
+    assert!(
+        stores.iter().all(|s| s.contains("sweden")),
+        "stores: {stores:?}"
+    );
+
+    // The registry country (US) is the operator's jurisdiction, never the
+    // MX's location: the MX's IPv4 addresses are geolocated in SE and NL.
+    let located: Vec<(&str, &str)> = scan["graph"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["kind"] == "located-in"
+                && e["from"]
+                    .as_str()
+                    .is_some_and(|f| f.starts_with("addr:52.101."))
+        })
+        .map(|e| (e["from"].as_str().unwrap(), e["to"].as_str().unwrap()))
+        .collect();
+    assert!(
+        located.contains(&("addr:52.101.80.7", "country:SE")),
+        "{located:?}"
+    );
+    assert!(
+        located.contains(&("addr:52.101.73.20", "country:NL")),
+        "{located:?}"
+    );
+    assert!(
+        with_rule(&findings, "TM104")
+            .iter()
+            .all(|f| path_nodes(f).iter().any(|n| n.starts_with("as:")))
+    );
+}
+
+#[test]
+fn spf_include_of_a_us_sender_is_a_measured_third_country_path() {
+    let dns = DnsFixture::start(&zones("us-sender"));
+    let run = scan_live(&dns, "sandkommun.se", &[]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    assert_evidence_complete(&scan);
+    let findings = findings(&scan);
+    let measured: Vec<_> = with_rule(&findings, "TM101")
+        .into_iter()
+        .filter(|f| f["country"] == "US")
+        .filter(|f| path_nodes(f).contains(&"spf:servers.mcsv.net".to_string()))
+        .collect();
+    assert!(
+        !measured.is_empty(),
+        "no measured US path via Mailchimp: {findings:#?}"
+    );
+    let f = measured[0];
+    assert_eq!(f["basis"], "measured");
+    assert_eq!(f["entry"], "spf:sandkommun.se");
+    assert_eq!(f["path"][0]["edge"], "sends-via");
+    // Inbound mail stays in Sweden: nothing enters through the MX hosts.
+    assert!(
+        findings
+            .iter()
+            .all(|f| !f["entry"].as_str().unwrap_or("").starts_with("host:")),
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn own_swedish_servers_have_no_third_country_finding() {
+    let dns = DnsFixture::start(&zones("own-servers"));
+    let run = scan_live(&dns, "egenkommun.se", &[]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    assert_evidence_complete(&scan);
+    assert_eq!(findings(&scan), Vec::<serde_json::Value>::new());
+    // Not silence by accident: the servers were found and placed in Sweden.
+    let edges = scan["graph"]["edges"].as_array().unwrap();
+    assert!(edges.iter().any(|e| e["kind"] == "delivers-to"));
+    assert!(
+        edges
+            .iter()
+            .any(|e| e["kind"] == "located-in" && e["to"] == "country:SE")
+    );
+    assert!(
+        run.file("report.md")
+            .contains("No path from the organisation's e-mail")
+    );
+}
+
+#[test]
+fn evidence_records_resolver_time_and_dnssec_flag() {
+    let dns = DnsFixture::start(&zones("own-servers"));
+    let run = scan_live(&dns, "egenkommun.se", &[]);
+    let scan = run.scan();
+    let mx = scan["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "dns" && e["record_type"] == "MX" && e["name"] == "egenkommun.se")
+        .expect("MX evidence");
+    assert_eq!(mx["resolver"], dns.addr().to_string());
+    assert_eq!(mx["outcome"]["status"], "answer");
+    assert_eq!(mx["dnssec_authenticated"], false);
+    assert!(mx["at"].as_str().unwrap().starts_with("20"));
+    assert!(mx["records"][0].as_str().unwrap().contains(" MX "));
+}
