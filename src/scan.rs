@@ -170,3 +170,29 @@ pub fn reanalyse(scan: &Scan, kb: &KnowledgeBase, as_of: NaiveDate) -> Vec<Findi
     let graph = TransferGraph::from_data(&scan.graph);
     analyse::analyse(&graph, kb, &scan.problems, as_of)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_are_normalised_and_idn_becomes_punycode() {
+        assert_eq!(normalise_domain(" Bollebygd.SE. ").unwrap(), "bollebygd.se");
+        assert_eq!(
+            normalise_domain("räksmörgås.se").unwrap(),
+            "xn--rksmrgs-5wao1o.se"
+        );
+        assert!(normalise_domain("").is_err());
+        assert!(normalise_domain("localhost").is_err());
+        assert!(normalise_domain("a b.se").is_err());
+        assert!(normalise_domain(&"a".repeat(300)).is_err());
+    }
+
+    #[test]
+    fn cctld_gives_the_customer_country() {
+        let kb = KnowledgeBase::embedded().unwrap();
+        assert_eq!(country_of_tld("bollebygd.se", &kb).as_deref(), Some("SE"));
+        assert_eq!(country_of_tld("example.co.uk", &kb).as_deref(), Some("GB"));
+        assert_eq!(country_of_tld("example.com", &kb), None);
+    }
+}

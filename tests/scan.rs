@@ -160,3 +160,80 @@ fn evidence_records_resolver_time_and_dnssec_flag() {
     assert!(mx["at"].as_str().unwrap().starts_with("20"));
     assert!(mx["records"][0].as_str().unwrap().contains(" MX "));
 }
+
+#[test]
+fn declared_storage_outside_the_eea_is_a_declared_finding() {
+    // The user's own maps directory: the shipped maps plus a declaration
+    // that US customers' Exchange Online data is stored in a US site.
+    let maps = tempfile::tempdir().unwrap();
+    copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("maps"),
+        maps.path(),
+    );
+    std::fs::write(
+        maps.path().join("test-declaration.toml"),
+        r#"
+[[site]]
+id = "test-us-site"
+operator = "microsoft-corporation"
+city = "Quincy"
+country = "US"
+source = "https://example.org/test-fixture"
+checked = "2026-01-01"
+
+[[declaration]]
+service = "exchange-online"
+customers = "US"
+stores_in = ["test-us-site"]
+source = "https://example.org/test-fixture"
+checked = "2026-01-01"
+"#,
+    )
+    .unwrap();
+    let dns = DnsFixture::start(&zones("exo-swedish-tenant"));
+    let maps_arg = maps.path().display().to_string();
+    let run = scan_live(
+        &dns,
+        "testkommun.se",
+        &["--maps", &maps_arg, "--customer-country", "US"],
+    );
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    assert_evidence_complete(&scan);
+    let findings = findings(&scan);
+    let declared = with_rule(&findings, "TM102");
+    assert!(!declared.is_empty(), "{findings:#?}");
+    let f = declared[0];
+    assert_eq!(f["basis"], "declared");
+    assert_eq!(f["subject"], "site:test-us-site");
+    assert!(
+        f["path"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["edge"] == "stores")
+    );
+    // The declaration's map entry is the evidence of the storage hop.
+    let hop = f["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["edge"] == "stores")
+        .unwrap();
+    let ev = hop["evidence"][0].as_u64().unwrap() as usize;
+    assert_eq!(scan["evidence"][ev]["kind"], "map");
+    assert_eq!(scan["evidence"][ev]["file"], "test-declaration.toml");
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}

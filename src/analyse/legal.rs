@@ -141,3 +141,105 @@ impl LegalStatus {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    fn kb() -> KnowledgeBase {
+        KnowledgeBase::embedded().expect("shipped maps are valid")
+    }
+
+    #[test]
+    fn united_states_over_time() {
+        let kb = kb();
+        let certified = vec!["EU-US Data Privacy Framework".to_string()];
+        let status = |d: &str| status_on(&kb, "US", date(d), Some(&certified));
+        // Privacy Shield in force (it was a certification framework too, but
+        // the recipient's Privacy Shield certification is not modelled).
+        assert!(matches!(
+            status("2017-01-01"),
+            LegalStatus::AdequateIf {
+                met: Some(false),
+                ..
+            }
+        ));
+        // After Schrems II, before the DPF.
+        match status("2021-05-01") {
+            LegalStatus::NoAdequacy { ended, ended_on } => {
+                assert!(ended.expect("ended").contains("Privacy Shield"));
+                assert_eq!(ended_on, Some(date("2020-07-15")));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(status("2021-05-01").needs_safeguards());
+        // The DPF, certified recipient.
+        assert!(matches!(
+            status("2024-01-01"),
+            LegalStatus::AdequateIf {
+                met: Some(true),
+                ..
+            }
+        ));
+        assert!(!status("2024-01-01").needs_safeguards());
+        // The DPF, recipient not certified.
+        let none: Vec<String> = Vec::new();
+        let uncertified = status_on(&kb, "US", date("2024-01-01"), Some(&none));
+        assert!(matches!(
+            uncertified,
+            LegalStatus::AdequateIf {
+                met: Some(false),
+                ..
+            }
+        ));
+        assert!(uncertified.needs_safeguards());
+    }
+
+    #[test]
+    fn united_kingdom_leaves_and_gets_adequacy() {
+        let kb = kb();
+        assert_eq!(
+            status_on(&kb, "GB", date("2020-12-31"), None),
+            LegalStatus::EuEea
+        );
+        assert!(matches!(
+            status_on(&kb, "GB", date("2021-03-01"), None),
+            LegalStatus::NoAdequacy { .. }
+        ));
+        assert!(matches!(
+            status_on(&kb, "GB", date("2021-07-01"), None),
+            LegalStatus::Adequate { .. }
+        ));
+    }
+
+    #[test]
+    fn members_and_unknown_countries() {
+        let kb = kb();
+        assert_eq!(
+            status_on(&kb, "SE", date("2026-01-01"), None),
+            LegalStatus::EuEea
+        );
+        assert_eq!(
+            status_on(&kb, "NO", date("2026-01-01"), None),
+            LegalStatus::EuEea
+        );
+        // Sweden joined in 1995: before that it was not in the EU (EEA from 1994).
+        assert_eq!(
+            status_on(&kb, "SE", date("1994-06-01"), None),
+            LegalStatus::EuEea
+        );
+        assert!(!kb.in_eea("SE", date("1993-06-01")));
+        assert!(matches!(
+            status_on(&kb, "ZZ", date("2026-01-01"), None),
+            LegalStatus::NoAdequacy { ended: None, .. }
+        ));
+        assert!(matches!(
+            status_on(&kb, "JP", date("2026-01-01"), None),
+            LegalStatus::Adequate { .. }
+        ));
+    }
+}

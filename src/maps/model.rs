@@ -518,3 +518,58 @@ pub(super) fn parse_file(name: &str, text: &str) -> Result<ParsedFile, MapsProbl
     out.references = refs;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fp(kind: FingerprintKind, pattern: &str) -> Fingerprint {
+        Fingerprint {
+            kind,
+            pattern: pattern.into(),
+            target: FingerprintTarget::Service("s".into()),
+            origin: Origin {
+                file: "f".into(),
+                line: 1,
+                source: "https://example.org".into(),
+                checked: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                note: None,
+            },
+        }
+    }
+
+    #[test]
+    fn wildcard_matches_below_the_suffix_only() {
+        let f = fp(FingerprintKind::Mx, "*.mail.protection.outlook.com");
+        assert!(f.matches(
+            FingerprintKind::Mx,
+            "bollebygd-se.mail.protection.outlook.com."
+        ));
+        assert!(f.matches(FingerprintKind::Mx, "X.MAIL.PROTECTION.OUTLOOK.COM"));
+        assert!(!f.matches(FingerprintKind::Mx, "mail.protection.outlook.com"));
+        assert!(!f.matches(
+            FingerprintKind::Mx,
+            "evilmail.protection.outlook.com.example"
+        ));
+        assert!(!f.matches(FingerprintKind::Cname, "x.mail.protection.outlook.com"));
+    }
+
+    #[test]
+    fn host_patterns_match_any_host_name() {
+        let f = fp(FingerprintKind::Host, "autodiscover.outlook.com");
+        assert!(f.matches(FingerprintKind::Cname, "autodiscover.outlook.com"));
+        assert!(f.matches(FingerprintKind::Mx, "autodiscover.outlook.com"));
+        assert!(!f.matches(FingerprintKind::Asn, "autodiscover.outlook.com"));
+    }
+
+    #[test]
+    fn periods_include_both_ends() {
+        let p = Period {
+            from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            until: NaiveDate::from_ymd_opt(2020, 12, 31),
+        };
+        assert!(p.contains(NaiveDate::from_ymd_opt(2020, 12, 31).unwrap()));
+        assert!(!p.contains(NaiveDate::from_ymd_opt(2021, 1, 1).unwrap()));
+        assert!(!p.contains(NaiveDate::from_ymd_opt(2019, 12, 31).unwrap()));
+    }
+}
