@@ -84,6 +84,9 @@ pub struct GeoLookup {
     pub network: Option<String>,
     /// The value found, e.g. `NL` or `AS8075 Microsoft Corporation`; `None` when the address is not in the database.
     pub value: Option<String>,
+    /// Why the database could not answer, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// One entry of the knowledge base (`maps/`).
@@ -144,7 +147,10 @@ impl Evidence {
                 "{} {} → {} (database {}, {}, built {}{})",
                 g.role,
                 g.address,
-                g.value.as_deref().unwrap_or("not found"),
+                g.value
+                    .as_deref()
+                    .or(g.error.as_deref())
+                    .unwrap_or("not found"),
                 g.database,
                 g.database_type,
                 g.build_date,

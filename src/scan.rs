@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::analyse::{self, Finding};
+use crate::analyse::{self, Finding, Flow};
 use crate::collect::dns::{DnsClient, DnsSetupError, ResolverChoice};
 use crate::collect::geo::{DatabaseInfo, Geolocator};
 use crate::collect::zone_server::{ZoneError, ZoneServer, expand_zone_paths};
@@ -64,6 +64,8 @@ pub struct Scan {
     pub geodata: Vec<DatabaseInfo>,
     pub queries_sent: usize,
     pub problems: Vec<DomainProblem>,
+    /// Every way e-mail leaves the mailboxes, and what it reaches.
+    pub flows: Vec<Flow>,
     pub findings: Vec<Finding>,
     pub graph: GraphData,
     pub evidence: Vec<Evidence>,
@@ -140,6 +142,7 @@ pub async fn scan(
         },
     );
     let findings = analyse::analyse(&graph, kb, &collection.problems, opts.as_of);
+    let flows = analyse::flows(&graph);
     Ok(Scan {
         format: SCAN_FORMAT.into(),
         version: SCAN_FORMAT_VERSION,
@@ -158,6 +161,7 @@ pub async fn scan(
         geodata: geo.databases(),
         queries_sent: collection.queries_sent,
         problems: collection.problems.clone(),
+        flows,
         findings,
         graph: graph.to_data(),
         evidence: log.items,

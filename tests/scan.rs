@@ -237,3 +237,47 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn users_own_maxmind_databases_are_read_in_their_layout() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let country = fixtures.join("maxmind-country.mmdb").display().to_string();
+    let asn = fixtures.join("maxmind-asn.mmdb").display().to_string();
+    let dns = DnsFixture::start(&zones("exo-swedish-tenant"));
+    let run = scan_live(
+        &dns,
+        "testkommun.se",
+        &[
+            "--geoip-country",
+            &country,
+            "--geoip-registry",
+            &country,
+            "--geoip-asn",
+            &asn,
+        ],
+    );
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    assert_evidence_complete(&scan);
+    let edges = scan["graph"]["edges"].as_array().unwrap();
+    let has = |from: &str, kind: &str, to: &str| {
+        edges
+            .iter()
+            .any(|e| e["from"] == from && e["kind"] == kind && e["to"] == to)
+    };
+    // `country.iso_code` is the location, `registered_country.iso_code` the holder's registry.
+    assert!(has("addr:52.101.80.7", "located-in", "country:DE"));
+    assert!(has("addr:52.101.80.7", "announced-by", "as:64500"));
+    assert!(has("as:64500", "registered-in", "country:CA"));
+    let dbs = scan["geodata"].as_array().unwrap();
+    assert!(
+        dbs.iter()
+            .any(|d| d["database_type"] == "GeoIP2-Country" && d["role"] == "geolocated-country")
+    );
+    assert!(dbs.iter().any(|d| d["database_type"] == "GeoLite2-ASN"));
+    let report = run.file("report.md");
+    assert!(
+        report.contains("Example Holder &lt;b&gt;&amp;amp;&lt;/b&gt;"),
+        "holder name escaped"
+    );
+}

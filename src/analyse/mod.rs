@@ -4,6 +4,7 @@
 //! Analysis is a pure function of the graph, the maps and the as-of date:
 //! it asks nothing of the network and draws nothing.
 
+mod flows;
 pub mod legal;
 mod rules;
 
@@ -20,6 +21,7 @@ use crate::collect::DomainProblem;
 use crate::evidence::EvidenceId;
 use crate::graph::{EdgeKind, NodeKind, TransferGraph};
 use crate::maps::KnowledgeBase;
+pub use flows::{Flow, flows};
 pub use legal::LegalStatus;
 pub use rules::{Basis, RULES, Rule, Severity, rule};
 

@@ -100,16 +100,19 @@ impl GeoDatabase {
             .unwrap_or_else(|| "unknown".into())
     }
 
-    /// Look one address up; returns (matched network, value).
-    fn lookup(&self, ip: IpAddr) -> (Option<String>, Option<String>) {
+    /// Look one address up; returns (matched network, value, error).
+    fn lookup(&self, ip: IpAddr) -> (Option<String>, Option<String>, Option<String>) {
         // `::ffff:192.0.2.1` is an IPv4 address; not every database maps it.
         let ip = ip.to_canonical();
-        let Ok(result) = self.reader.lookup(ip) else {
-            return (None, None);
+        let result = match self.reader.lookup(ip) {
+            Ok(r) => r,
+            Err(e) => return (None, None, Some(e.to_string())),
         };
         let network = result.network().ok().map(|n| n.to_string());
-        let Ok(Some(record)) = result.decode::<Record>() else {
-            return (network, None);
+        let record = match result.decode::<Record>() {
+            Ok(Some(record)) => record,
+            Ok(None) => return (network, None, None),
+            Err(e) => return (network, None, Some(format!("unreadable record: {e}"))),
         };
         let value = match self.role {
             Role::Registry => record
@@ -120,7 +123,7 @@ impl GeoDatabase {
             Role::Geolocated => record
                 .country_code
                 .or(record.country.and_then(|c| c.iso_code)),
-            Role::Asn => record.autonomous_system_number.map(|n| {
+            Role::Asn => record.autonomous_system_number.map(|AsNumber(n)| {
                 format!(
                     "AS{n} {}",
                     record.autonomous_system_organization.unwrap_or_default()
@@ -129,7 +132,7 @@ impl GeoDatabase {
                 .to_string()
             }),
         };
-        (network, value.map(|v| v.trim().to_string()))
+        (network, value.map(|v| v.trim().to_string()), None)
     }
 }
 
@@ -139,8 +142,39 @@ struct Record {
     country_code: Option<String>,
     country: Option<CountryField>,
     registered_country: Option<CountryField>,
-    autonomous_system_number: Option<u32>,
+    autonomous_system_number: Option<AsNumber>,
     autonomous_system_organization: Option<String>,
+}
+
+/// An AS number as any database stores it. MaxMind's files use uint32, but
+/// the decoder is strict about integer widths and other writers pick the
+/// smallest type that fits (uint16 for AS 64500), so accept every width.
+#[derive(Debug)]
+struct AsNumber(u32);
+
+impl<'de> Deserialize<'de> for AsNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = AsNumber;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an AS number")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<AsNumber, E> {
+                u32::try_from(v).map(AsNumber).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<AsNumber, E> {
+                u32::try_from(v).map(AsNumber).map_err(E::custom)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<AsNumber, E> {
+                v.trim_start_matches("AS")
+                    .parse()
+                    .map(AsNumber)
+                    .map_err(E::custom)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -188,7 +222,7 @@ impl Geolocator {
     pub fn locate(&self, log: &mut EvidenceLog, ip: IpAddr) -> GeoFacts {
         let mut facts = GeoFacts::default();
         for db in [&self.registry, &self.geolocated, &self.asn] {
-            let (network, value) = db.lookup(ip);
+            let (network, value, error) = db.lookup(ip);
             let evidence = log.record(Observation::Geo(GeoLookup {
                 address: ip.to_string(),
                 role: db.role.label().to_string(),
@@ -197,6 +231,7 @@ impl Geolocator {
                 build_date: db.build_date(),
                 network,
                 value: value.clone(),
+                error,
             }));
             let Some(value) = value.filter(|v| !v.is_empty()) else {
                 continue;

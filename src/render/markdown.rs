@@ -62,6 +62,22 @@ struct Words {
     reproduce: &'static str,
     subject_to: &'static str,
     attribution: &'static str,
+    queries: &'static str,
+    files: &'static str,
+    built_in: &'static str,
+    flows: &'static str,
+    flows_intro: &'static str,
+    flow: &'static str,
+    to: &'static str,
+    services: &'static str,
+    providers: &'static str,
+    located: &'static str,
+    declared: &'static str,
+    unattributed: &'static str,
+    inbound: &'static str,
+    outbound: &'static str,
+    reports: &'static str,
+    clients: &'static str,
 }
 
 const EN: Words = Words {
@@ -90,6 +106,22 @@ const EN: Words = Words {
     reproduce: "How to reproduce",
     subject_to: "subject to",
     attribution: "Geolocation data: IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0; registry country: IPtoASN (PDDL); ASN: RouteViews, NRO, DB-IP (CC BY 4.0).",
+    queries: "queries",
+    files: "files",
+    built_in: "built in",
+    flows: "Mail flows",
+    flows_intro: "Every way personal data leaves the mailboxes according to DNS, and what it reaches. Hosts that no fingerprint attributes to a known service are counted as unattributed: unknown is not the same as EU-only.",
+    flow: "Flow",
+    to: "To",
+    services: "Services",
+    providers: "Providers",
+    located: "Servers geolocated in",
+    declared: "Declared storage/processing in",
+    unattributed: "Unattributed hosts",
+    inbound: "Inbound mail (MX)",
+    outbound: "Outbound mail (SPF)",
+    reports: "DMARC reports",
+    clients: "Mail clients (autodiscover)",
 };
 
 const SV: Words = Words {
@@ -118,6 +150,22 @@ const SV: Words = Words {
     reproduce: "Så återskapas resultatet",
     subject_to: "lyder under",
     attribution: "Geolokaliseringsdata: IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0; registerland: IPtoASN (PDDL); ASN: RouteViews, NRO, DB-IP (CC BY 4.0).",
+    queries: "frågor",
+    files: "filer",
+    built_in: "inbyggd",
+    flows: "E-postflöden",
+    flows_intro: "Alla vägar personuppgifter lämnar brevlådorna enligt DNS, och vad de når. Värdar som inget fingeravtryck knyter till en känd tjänst räknas som okända: okänt är inte detsamma som enbart EU.",
+    flow: "Flöde",
+    to: "Till",
+    services: "Tjänster",
+    providers: "Leverantörer",
+    located: "Servrar geolokaliserade i",
+    declared: "Uppgiven lagring/behandling i",
+    unattributed: "Okända värdar",
+    inbound: "Inkommande e-post (MX)",
+    outbound: "Utgående e-post (SPF)",
+    reports: "DMARC-rapporter",
+    clients: "E-postklienter (autodiscover)",
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -159,21 +207,28 @@ pub fn report(scan: &Scan, kb: &KnowledgeBase, lang: Lang) -> String {
     );
     let _ = writeln!(
         s,
-        "- {}: {} ({} queries)",
+        "- {}: {} ({} {})",
         w.resolver,
         escape(&scan.resolver),
-        scan.queries_sent
+        scan.queries_sent,
+        w.queries
     );
     if !scan.zone_files.is_empty() {
         let zones: Vec<String> = scan.zone_files.iter().map(|z| escape(z)).collect();
         let _ = writeln!(s, "- {}: {}", w.offline, zones.join(", "));
     }
+    let origin = if scan.maps.origin == "embedded" {
+        w.built_in.to_string()
+    } else {
+        escape(&scan.maps.origin)
+    };
     let _ = writeln!(
         s,
-        "- {}: {} ({} files)",
+        "- {}: {} ({} {})",
         w.maps,
-        escape(&scan.maps.origin),
-        scan.maps.files.len()
+        origin,
+        scan.maps.files.len(),
+        w.files
     );
     let dbs: Vec<String> = scan
         .geodata
@@ -192,6 +247,7 @@ pub fn report(scan: &Scan, kb: &KnowledgeBase, lang: Lang) -> String {
     let _ = writeln!(s, "{}\n", w.reading);
 
     summary(&mut s, scan, kb, lang);
+    flows(&mut s, scan, kb, lang);
     table(&mut s, scan, kb, lang);
     paths(&mut s, scan, kb, lang);
 
@@ -268,6 +324,76 @@ fn summary(s: &mut String, scan: &Scan, kb: &KnowledgeBase, lang: Lang) {
             escape(country),
             rules.join(", "),
             escape(&status)
+        );
+    }
+    s.push('\n');
+}
+
+fn countries(codes: &std::collections::BTreeSet<String>, kb: &KnowledgeBase, lang: Lang) -> String {
+    if codes.is_empty() {
+        return "—".into();
+    }
+    let names: Vec<String> = codes
+        .iter()
+        .map(|c| format!("{} ({c})", kb.country_name(c, lang)))
+        .collect();
+    escape(&names.join(", "))
+}
+
+fn list(items: &std::collections::BTreeSet<String>) -> String {
+    if items.is_empty() {
+        "—".into()
+    } else {
+        escape(&items.iter().cloned().collect::<Vec<_>>().join(", "))
+    }
+}
+
+fn flows(s: &mut String, scan: &Scan, kb: &KnowledgeBase, lang: Lang) {
+    use crate::graph::EdgeKind;
+    let w = words(lang);
+    let _ = writeln!(
+        s,
+        "## {}
+
+{}
+",
+        w.flows, w.flows_intro
+    );
+    if scan.flows.is_empty() {
+        let _ = writeln!(
+            s,
+            "{}
+",
+            w.no_problems
+        );
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---|---|",
+        w.flow, w.to, w.services, w.providers, w.located, w.declared, w.unattributed
+    );
+    for f in &scan.flows {
+        let kind = match f.kind {
+            EdgeKind::DeliversTo => w.inbound.to_string(),
+            EdgeKind::SendsVia => w.outbound.to_string(),
+            EdgeKind::ReportsTo => format!(
+                "{} ({})",
+                w.reports,
+                escape(f.detail.as_deref().unwrap_or(""))
+            ),
+            EdgeKind::ClientAccess => w.clients.to_string(),
+            other => other.label().to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "| {kind} | {} | {} | {} | {} | {} | {} |",
+            escape(label_of(scan, &f.entry)),
+            list(&f.services),
+            list(&f.providers),
+            countries(&f.located, kb, lang),
+            countries(&f.declared, kb, lang),
+            f.unattributed
         );
     }
     s.push('\n');
