@@ -97,7 +97,8 @@ pub struct MapEntry {
     pub line: usize,
     /// What kind of entry: `provider`, `service`, `site`, `declaration`, `fingerprint`, …
     pub entry: String,
-    pub id: String,
+    /// The entry's id (or, for a fingerprint, its pattern).
+    pub entry_id: String,
     pub source: String,
     pub checked: NaiveDate,
 }
@@ -161,7 +162,7 @@ impl Evidence {
             ),
             Observation::Map(m) => format!(
                 "maps/{}:{} {} `{}` (source {}, checked {})",
-                m.file, m.line, m.entry, m.id, m.source, m.checked
+                m.file, m.line, m.entry, m.entry_id, m.source, m.checked
             ),
         }
     }

@@ -1,3 +1,4 @@
+pub mod batch;
 pub mod collect;
 pub mod evidence;
 pub mod maps;

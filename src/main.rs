@@ -10,13 +10,17 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use transfermap::Lang;
 use transfermap::analyse::Severity;
 use transfermap::collect::dns::ResolverChoice;
 use transfermap::collect::geo::{GeoDatabase, Geolocator, Role};
 use transfermap::maps::KnowledgeBase;
-use transfermap::render::{self, dot, markdown};
-use transfermap::scan::{ScanOptions, scan};
+
+use transfermap::batch::{self, BatchOptions, Progress, Target};
+use transfermap::render::{self, Format};
+use transfermap::scan::{DnsSource, ScanContext, normalise_domain, scan_domain};
 
 #[derive(Parser)]
 #[command(
@@ -71,10 +75,57 @@ enum FailOn {
     Info,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum FormatArg {
+    Json,
+    Md,
+    Dot,
+    Svg,
+}
+
 #[derive(Args)]
 struct ScanArgs {
-    /// The mail domain, e.g. bollebygd.se (Unicode names are accepted).
-    domain: String,
+    /// The mail domain(s), e.g. bollebygd.se (Unicode names are accepted).
+    /// With more than one (or with --domains-file), each domain gets its own
+    /// folder under --out, plus summary.csv/json/md across them.
+    #[arg(value_name = "DOMAIN", required_unless_present = "domains_file")]
+    domains: Vec<String>,
+
+    /// Scan every domain in FILE: one a line, CSV `name,domain`, or a CSV
+    /// whose header has a `domain` (or `mail_domain`) column.
+    #[arg(long = "domains-file", value_name = "FILE")]
+    domains_file: Option<PathBuf>,
+
+    /// Domains scanned at the same time (many domains).
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    concurrency: usize,
+
+    /// DNS questions in flight at most, across all domains.
+    #[arg(long = "max-in-flight", value_name = "N", default_value_t = 256)]
+    max_in_flight: usize,
+
+    /// Skip domains whose scan.json is already in --out (after an interrupted run).
+    #[arg(long)]
+    resume: bool,
+
+    /// Save every DNS answer of the run to FILE, so that --replay can
+    /// reproduce the scan exactly later (e.g. when a DPIA is re-checked).
+    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
+    record: Option<PathBuf>,
+
+    /// Answer every DNS question from a recording made with --record
+    /// instead of asking DNS.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["resolver", "zone_files"])]
+    replay: Option<PathBuf>,
+
+    /// Outputs to write, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "json,md,dot,svg"
+    )]
+    format: Vec<FormatArg>,
 
     /// Ask this DNS server (IP:PORT) instead of the system's resolver.
     #[arg(long, value_name = "IP:PORT")]
@@ -216,6 +267,9 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
     if !(args.timeout > 0.0 && args.timeout <= 60.0) {
         return Err("--timeout must be between 0 and 60 seconds".into());
     }
+    if args.concurrency == 0 || args.max_in_flight == 0 {
+        return Err("--concurrency and --max-in-flight must be at least 1".into());
+    }
     let customer_country = args
         .customer_country
         .as_ref()
@@ -227,65 +281,229 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
             "--customer-country `{c}` is not a two-letter country code"
         ));
     }
-    let kb = load_maps(args.maps.as_deref())?;
-    let geo = open_geo(&args)?;
+    let mut targets: Vec<Target> = args
+        .domains
+        .iter()
+        .map(|d| Target {
+            name: None,
+            domain: d.clone(),
+        })
+        .collect();
+    if let Some(file) = &args.domains_file {
+        targets.extend(batch::read_domains_file(file).map_err(|e| e.to_string())?);
+    }
+    let many = targets.len() > 1 || args.domains_file.is_some();
+    // A single domain's name is checked before anything is set up.
+    if !many {
+        normalise_domain(&targets[0].domain).map_err(|e| e.to_string())?;
+    }
+    let formats: Vec<Format> = args
+        .format
+        .iter()
+        .map(|f| match f {
+            FormatArg::Json => Format::Json,
+            FormatArg::Md => Format::Markdown,
+            FormatArg::Dot => Format::Dot,
+            FormatArg::Svg => Format::Svg,
+        })
+        .collect();
+    let kb = Arc::new(load_maps(args.maps.as_deref())?);
+    let geo = Arc::new(open_geo(&args)?);
     let as_of = args
         .as_of
         .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let opts = ScanOptions {
-        domain: args.domain.clone(),
-        resolver: args
-            .resolver
-            .map_or(ResolverChoice::System, ResolverChoice::Server),
-        zone_files: args.zone_files.clone(),
-        timeout: Duration::from_secs_f64(args.timeout),
-        as_of,
-        customer_country,
-    };
-    eprintln!("transfermap: scanning {} …", args.domain);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let scan = runtime
-        .block_on(scan(&opts, &kb, &geo))
-        .map_err(|e| e.to_string())?;
-    eprintln!(
-        "transfermap: {} DNS queries, {} evidence items, {} nodes, {} findings",
-        scan.queries_sent,
-        scan.evidence.len(),
-        scan.graph.nodes.len(),
-        scan.findings.len()
-    );
-
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| format!("cannot create output directory {}: {e}", args.out.display()))?;
-    let out = |name: &str| args.out.join(name);
-    let json = render::scan_json(&scan).map_err(|e| e.to_string())?;
-    render::write_atomic(&out("scan.json"), &json).map_err(|e| e.to_string())?;
-    let report = markdown::report(&scan, &kb, lang);
-    render::write_atomic(&out("report.md"), report.as_bytes()).map_err(|e| e.to_string())?;
-    let dot_text = dot::to_dot(&scan, &kb, lang);
-    render::write_atomic(&out("transfer-map.dot"), dot_text.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let svg = dot::to_svg(&dot_text);
-    if let Ok(svg) = &svg {
-        render::write_atomic(&out("transfer-map.svg"), svg).map_err(|e| e.to_string())?;
+    let resolver = args
+        .resolver
+        .map_or(ResolverChoice::System, ResolverChoice::Server);
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let source = match &args.replay {
+        Some(file) => DnsSource::replay(file),
+        None => runtime.block_on(DnsSource::open(
+            resolver,
+            &args.zone_files,
+            timeout,
+            args.max_in_flight,
+        )),
     }
-
-    print_summary(&scan, &kb, lang, &args.out, svg.is_ok());
-    if let Err(e) = svg {
-        // Everything else is written; the diagram can be drawn later from the DOT file.
-        eprintln!("warning: {e}");
+    .map_err(|e| e.to_string())?;
+    if let Some(file) = &args.record {
+        source
+            .run
+            .record_to(file)
+            .map_err(|e| format!("cannot write the recording {}: {e}", file.display()))?;
     }
+    let ctx = Arc::new(ScanContext {
+        kb: kb.clone(),
+        geo,
+        as_of,
+        customer_country,
+        zone_files: source.zone_files.clone(),
+    });
     let threshold = args.fail_on.map(|f| match f {
         FailOn::High => Severity::High,
         FailOn::Medium => Severity::Medium,
         FailOn::Low => Severity::Low,
         FailOn::Info => Severity::Info,
     });
+    let result = if many {
+        let opts = BatchOptions {
+            out: args.out.clone(),
+            formats,
+            lang,
+            concurrency: args.concurrency,
+            resume: args.resume,
+        };
+        runtime.block_on(run_many(targets, &source, ctx, opts, threshold))
+    } else {
+        runtime.block_on(run_one(
+            &targets[0].domain,
+            &source,
+            &ctx,
+            &args.out,
+            &formats,
+            lang,
+            threshold,
+        ))
+    };
+    if args.record.is_some() {
+        match source.run.finish_recording() {
+            Ok(Some(path)) => eprintln!("transfermap: DNS answers recorded in {}", path.display()),
+            Ok(None) => {}
+            Err(e) => eprintln!("warning: the recording could not be completed: {e}"),
+        }
+    }
+    runtime.block_on(source.close());
+    result
+}
+
+async fn run_one(
+    domain: &str,
+    source: &DnsSource,
+    ctx: &ScanContext,
+    out: &Path,
+    formats: &[Format],
+    lang: Lang,
+    threshold: Option<Severity>,
+) -> Result<ExitCode, String> {
+    eprintln!("transfermap: scanning {domain} …");
+    let mut dns = source.run.client();
+    let scan = scan_domain(&mut dns, ctx, domain)
+        .await
+        .map_err(|e| e.to_string())?;
+    eprintln!(
+        "transfermap: {} DNS queries, {} evidence items, {} nodes, {} findings",
+        scan.queries,
+        scan.evidence.len(),
+        scan.graph.nodes.len(),
+        scan.findings.len()
+    );
+    let written =
+        render::write_outputs(&scan, &ctx.kb, lang, out, formats).map_err(|e| e.to_string())?;
+    print_summary(&scan, &ctx.kb, lang, out, &written.files);
+    if let Some(e) = written.svg_error {
+        // Everything else is written; the diagram can be drawn later from the DOT file.
+        eprintln!("warning: {e}");
+    }
     if let Some(t) = threshold
         && scan.findings.iter().any(|f| f.severity <= t)
+    {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_many(
+    targets: Vec<Target>,
+    source: &DnsSource,
+    ctx: Arc<ScanContext>,
+    opts: BatchOptions,
+    threshold: Option<Severity>,
+) -> Result<ExitCode, String> {
+    std::fs::create_dir_all(&opts.out)
+        .map_err(|e| format!("cannot create output directory {}: {e}", opts.out.display()))?;
+    let out = opts.out.clone();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "\ntransfermap: interrupted — finishing the domains in progress (Ctrl-C again to stop at once)"
+            );
+            flag.store(true, Ordering::Relaxed);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    let bar = indicatif::ProgressBar::new(targets.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} domains  {elapsed}  {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut errors = 0usize;
+    let mut warned = Vec::new();
+    let mut on_progress = |p: Progress<'_>| match p {
+        Progress::Started { .. } => {}
+        Progress::Finished { row } => {
+            if row.status == "error" {
+                errors += 1;
+            }
+            bar.set_message(printable(&row.domain));
+            bar.inc(1);
+        }
+        Progress::Warning(w) => warned.push(w),
+    };
+    let summary = batch::scan_many(
+        targets,
+        source.run.clone(),
+        ctx,
+        Arc::new(opts),
+        cancel,
+        &mut on_progress,
+    )
+    .await;
+    bar.finish_and_clear();
+    for w in warned.iter().take(5) {
+        eprintln!("warning: {}", printable(w));
+    }
+    if warned.len() > 5 {
+        eprintln!("warning: … and {} more", warned.len() - 5);
+    }
+    batch::write_summary(&summary, &out).map_err(|e| e.to_string())?;
+    let with_transfer = summary
+        .domains
+        .iter()
+        .filter(|d| !d.countries.is_empty())
+        .count();
+    println!(
+        "{} domains: {} with a path to a third country, {} errors; {} DNS questions sent",
+        summary.domains.len(),
+        with_transfer,
+        errors,
+        summary.queries_sent
+    );
+    let mut top: Vec<(&String, &Vec<String>)> = summary.providers.iter().collect();
+    top.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+    for (provider, list) in top.iter().take(5) {
+        println!("  {:>5}  {}", list.len(), printable(provider));
+    }
+    println!(
+        "summary in {}: summary.md, summary.csv, summary.json",
+        out.display()
+    );
+    if summary.interrupted {
+        println!("interrupted: run again with --resume to scan the rest");
+        return Ok(ExitCode::from(130));
+    }
+    if let Some(t) = threshold
+        && summary
+            .domains
+            .iter()
+            .any(|d| d.worst.is_some_and(|w| w <= t))
     {
         return Ok(ExitCode::from(1));
     }
@@ -297,7 +515,7 @@ fn print_summary(
     kb: &KnowledgeBase,
     lang: Lang,
     out: &Path,
-    with_svg: bool,
+    files: &[&str],
 ) {
     println!("{} — as of {}", scan.domain, scan.as_of);
     if scan.findings.is_empty() {
@@ -322,11 +540,7 @@ fn print_summary(
     for p in &scan.problems {
         println!("  problem: {}", printable(&p.message));
     }
-    let svg = if with_svg { ", transfer-map.svg" } else { "" };
-    println!(
-        "outputs in {}: scan.json, report.md, transfer-map.dot{svg}",
-        out.display()
-    );
+    println!("outputs in {}: {}", out.display(), files.join(", "));
 }
 
 fn label_of<'a>(scan: &'a transfermap::scan::Scan, key: &'a str) -> &'a str {

@@ -1,13 +1,14 @@
 //! The whole pipeline for one domain, and its serialisable result.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::analyse::{self, Finding, Flow};
-use crate::collect::dns::{DnsClient, DnsSetupError, ResolverChoice};
+use crate::collect::dns::{DnsClient, DnsRun, DnsSetupError, ResolverChoice};
 use crate::collect::geo::{DatabaseInfo, Geolocator};
 use crate::collect::zone_server::{ZoneError, ZoneServer, expand_zone_paths};
 use crate::collect::{self, Collection, DomainProblem};
@@ -28,6 +29,8 @@ pub enum ScanError {
     Dns(#[from] DnsSetupError),
     #[error(transparent)]
     Zone(#[from] ZoneError),
+    #[error("{0}")]
+    Recording(String),
 }
 
 pub struct ScanOptions {
@@ -62,7 +65,8 @@ pub struct Scan {
     pub finished: DateTime<Utc>,
     pub maps: MapsInfo,
     pub geodata: Vec<DatabaseInfo>,
-    pub queries_sent: usize,
+    /// Distinct DNS questions this domain needed (answered from the run's cache or asked).
+    pub queries: usize,
     pub problems: Vec<DomainProblem>,
     /// Every way e-mail leaves the mailboxes, and what it reaches.
     pub flows: Vec<Flow>,
@@ -105,30 +109,78 @@ pub fn country_of_tld(domain: &str, kb: &KnowledgeBase) -> Option<String> {
     kb.countries.contains_key(&code).then_some(code)
 }
 
-/// Run the pipeline: collect → graph → analyse.
-pub async fn scan(
-    opts: &ScanOptions,
-    kb: &KnowledgeBase,
-    geo: &Geolocator,
-) -> Result<Scan, ScanError> {
-    let domain = normalise_domain(&opts.domain)?;
-    let zone_files = expand_zone_paths(&opts.zone_files)?;
-    let server = if zone_files.is_empty() {
-        None
-    } else {
-        Some(ZoneServer::start(&zone_files).await?)
-    };
-    let choice = match &server {
-        Some(s) => ResolverChoice::Server(s.addr()),
-        None => opts.resolver,
-    };
-    let mut dns = DnsClient::new(choice, opts.timeout)?;
-    let mut log = EvidenceLog::default();
-    let collection = collect::collect_domain(&mut dns, geo, &mut log, &domain).await;
-    if let Some(s) = server {
-        s.shutdown().await;
+/// Where the answers come from, set up once for a run.
+pub struct DnsSource {
+    pub run: DnsRun,
+    /// The in-process server for `--zone-file`; stops when dropped.
+    pub server: Option<ZoneServer>,
+    /// The zone files served, as given.
+    pub zone_files: Vec<String>,
+}
+
+impl DnsSource {
+    /// Start the zone server when zone files are given, else use `resolver`.
+    pub async fn open(
+        resolver: ResolverChoice,
+        zone_files: &[PathBuf],
+        timeout: Duration,
+        in_flight: usize,
+    ) -> Result<Self, ScanError> {
+        let files = expand_zone_paths(zone_files)?;
+        let server = if files.is_empty() {
+            None
+        } else {
+            Some(ZoneServer::start(&files).await?)
+        };
+        let choice = match &server {
+            Some(s) => ResolverChoice::Server(s.addr()),
+            None => resolver,
+        };
+        Ok(Self {
+            run: DnsRun::new(choice, timeout, in_flight)?,
+            server,
+            zone_files: files.iter().map(|p| p.display().to_string()).collect(),
+        })
     }
-    let customer_country = opts
+
+    /// Answer from a recording made with `--record`.
+    pub fn replay(path: &std::path::Path) -> Result<Self, ScanError> {
+        let answers = DnsRun::read_recording(path).map_err(ScanError::Recording)?;
+        Ok(Self {
+            run: DnsRun::replay(answers),
+            server: None,
+            zone_files: Vec::new(),
+        })
+    }
+
+    pub async fn close(self) {
+        if let Some(s) = self.server {
+            s.shutdown().await;
+        }
+    }
+}
+
+/// What every domain of a run shares besides DNS.
+pub struct ScanContext {
+    pub kb: Arc<KnowledgeBase>,
+    pub geo: Arc<Geolocator>,
+    pub as_of: NaiveDate,
+    /// Fixed customer country; `None` means: from each domain's ccTLD.
+    pub customer_country: Option<String>,
+    pub zone_files: Vec<String>,
+}
+
+/// Run the pipeline for one domain: collect → graph → analyse.
+pub async fn scan_domain(
+    dns: &mut DnsClient,
+    ctx: &ScanContext,
+    domain: &str,
+) -> Result<Scan, ScanError> {
+    let domain = normalise_domain(domain)?;
+    let (kb, geo) = (ctx.kb.as_ref(), ctx.geo.as_ref());
+    let mut log = EvidenceLog::default();
+    let collection = collect::collect_domain(dns, geo, &mut log, &domain).await;
+    let customer_country = ctx
         .customer_country
         .clone()
         .or_else(|| country_of_tld(&domain, kb));
@@ -138,20 +190,20 @@ pub async fn scan(
         &mut log,
         &BuildOptions {
             customer_country: customer_country.clone(),
-            as_of: opts.as_of,
+            as_of: ctx.as_of,
         },
     );
-    let findings = analyse::analyse(&graph, kb, &collection.problems, opts.as_of);
+    let findings = analyse::analyse(&graph, kb, &collection.problems, ctx.as_of);
     let flows = analyse::flows(&graph);
     Ok(Scan {
         format: SCAN_FORMAT.into(),
         version: SCAN_FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").into(),
         domain,
-        as_of: opts.as_of,
+        as_of: ctx.as_of,
         customer_country,
         resolver: collection.resolver.clone(),
-        zone_files: zone_files.iter().map(|p| p.display().to_string()).collect(),
+        zone_files: ctx.zone_files.clone(),
         started: collection.started,
         finished: Utc::now(),
         maps: MapsInfo {
@@ -159,7 +211,7 @@ pub async fn scan(
             files: kb.files.clone(),
         },
         geodata: geo.databases(),
-        queries_sent: collection.queries_sent,
+        queries: collection.queries,
         problems: collection.problems.clone(),
         flows,
         findings,
@@ -167,6 +219,33 @@ pub async fn scan(
         evidence: log.items,
         collection,
     })
+}
+
+/// Scan one domain from scratch (its own DNS source).
+pub async fn scan(
+    opts: &ScanOptions,
+    kb: Arc<KnowledgeBase>,
+    geo: Arc<Geolocator>,
+) -> Result<Scan, ScanError> {
+    let domain = normalise_domain(&opts.domain)?;
+    let source = DnsSource::open(
+        opts.resolver,
+        &opts.zone_files,
+        opts.timeout,
+        crate::collect::dns::DEFAULT_IN_FLIGHT,
+    )
+    .await?;
+    let ctx = ScanContext {
+        kb,
+        geo,
+        as_of: opts.as_of,
+        customer_country: opts.customer_country.clone(),
+        zone_files: source.zone_files.clone(),
+    };
+    let mut dns = source.run.client();
+    let result = scan_domain(&mut dns, &ctx, &domain).await;
+    source.close().await;
+    result
 }
 
 /// Re-run the analysis of a finished scan for another date (no DNS).

@@ -1,13 +1,27 @@
 //! The one place that asks DNS questions.
 //!
-//! Every question goes through [`DnsClient::query`], which records the
-//! answer (or the failure) as evidence, caches it for the rest of the run,
-//! and counts queries against a hard cap so a hostile zone cannot make a
-//! scan run forever.
+//! A run (one domain or hundreds) shares one [`DnsRun`]: the resolver, one
+//! answer cache, and a bound on questions in flight. Concurrent asks for
+//! the same name and type are coalesced, so a provider's SPF tree is
+//! resolved once per run, not once per domain. Each domain asks through its
+//! own [`DnsClient`], which copies every answer it uses into that domain's
+//! evidence log (with the time the answer came) and counts the domain's
+//! questions against a hard cap, so a hostile zone cannot make a scan run
+//! forever.
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{OnceCell, Semaphore};
 
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
@@ -23,7 +37,8 @@ use crate::evidence::{DnsAnswer, DnsOutcome, EvidenceId, EvidenceLog, Observatio
 pub const DEFAULT_MAX_QUERIES: usize = 400;
 
 /// The data of one answer record, reduced to what the collectors use.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "UPPERCASE")]
 pub enum RecordData {
     A(Ipv4Addr),
     Aaaa(Ipv6Addr),
@@ -74,16 +89,62 @@ pub enum ResolverChoice {
     Server(SocketAddr),
 }
 
-pub struct DnsClient {
-    resolver: TokioResolver,
-    label: String,
-    cache: HashMap<(String, RecordType), QueryResult>,
-    queries: usize,
-    max_queries: usize,
+/// One answer as received: what the evidence of every domain that uses it
+/// is made from, and what `--record` saves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawAnswer {
+    pub name: String,
+    pub record_type: String,
+    pub outcome: DnsOutcome,
+    pub records: Vec<RecordData>,
+    /// The records in presentation format, e.g. `example.se MX 10 mx1.example.se.`.
+    pub shown: Vec<String>,
+    pub dnssec_authenticated: Option<bool>,
+    pub resolver: String,
+    pub at: DateTime<Utc>,
 }
 
-impl DnsClient {
-    pub fn new(choice: ResolverChoice, timeout: Duration) -> Result<Self, DnsSetupError> {
+/// A DNS question: the name (canonical) and the record type.
+type Question = (String, RecordType);
+
+enum Backend {
+    Resolver(Box<TokioResolver>),
+    /// Answers recorded by an earlier run (`--replay`).
+    Replay(HashMap<(String, RecordType), RawAnswer>),
+}
+
+struct RunInner {
+    backend: Backend,
+    label: String,
+    timeout: Duration,
+    cache: Mutex<HashMap<Question, Arc<OnceCell<RawAnswer>>>>,
+    in_flight: Semaphore,
+    sent: AtomicUsize,
+    /// `--record`: every answer, appended as one JSON line when it arrives.
+    recorder: Mutex<Option<Recorder>>,
+}
+
+struct Recorder {
+    path: PathBuf,
+    partial: PathBuf,
+    out: BufWriter<File>,
+}
+
+/// The DNS side of one run, shared by every domain in it. Cheap to clone.
+#[derive(Clone)]
+pub struct DnsRun {
+    inner: Arc<RunInner>,
+}
+
+/// Default bound on questions in flight at once.
+pub const DEFAULT_IN_FLIGHT: usize = 256;
+
+impl DnsRun {
+    pub fn new(
+        choice: ResolverChoice,
+        timeout: Duration,
+        in_flight: usize,
+    ) -> Result<Self, DnsSetupError> {
         let provider = TokioRuntimeProvider::default();
         let (mut builder, label) = match choice {
             ResolverChoice::System => {
@@ -120,16 +181,215 @@ impl DnsClient {
         opts.ndots = 0;
         opts.preserve_intermediates = true;
         opts.try_tcp_on_error = true;
+        // Our own cache holds every answer for the run; the resolver's would be a second copy.
+        opts.cache_size = 0;
         let resolver = builder
             .build()
             .map_err(|e| DnsSetupError::Build(e.to_string()))?;
-        Ok(Self {
-            resolver,
+        Ok(Self::with_backend(
+            Backend::Resolver(Box::new(resolver)),
             label,
-            cache: HashMap::new(),
-            queries: 0,
+            timeout,
+            in_flight,
+        ))
+    }
+
+    /// Save every answer of the run to `path` (JSON lines). The file is
+    /// written as `path.partial` and renamed by [`DnsRun::finish_recording`],
+    /// so a complete recording is never confused with an interrupted one.
+    pub fn record_to(&self, path: &Path) -> std::io::Result<()> {
+        let mut partial = path.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = PathBuf::from(partial);
+        let out = BufWriter::new(File::create(&partial)?);
+        let mut rec = self
+            .inner
+            .recorder
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *rec = Some(Recorder {
+            path: path.to_path_buf(),
+            partial,
+            out,
+        });
+        Ok(())
+    }
+
+    /// Flush the recording and move it into place.
+    pub fn finish_recording(&self) -> std::io::Result<Option<PathBuf>> {
+        let mut rec = self
+            .inner
+            .recorder
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let Some(mut r) = rec.take() else {
+            return Ok(None);
+        };
+        r.out.flush()?;
+        r.out.get_ref().sync_all()?;
+        std::fs::rename(&r.partial, &r.path)?;
+        Ok(Some(r.path))
+    }
+
+    /// Read a recording made with `--record`.
+    pub fn read_recording(path: &Path) -> Result<Vec<RawAnswer>, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                serde_json::from_str(l).map_err(|e| {
+                    format!(
+                        "{}:{}: not a recorded DNS answer: {e}",
+                        path.display(),
+                        i + 1
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Answer from a recording instead of the network: the scan sees exactly
+    /// the answers the recorded run saw, including its failures.
+    pub fn replay(answers: Vec<RawAnswer>) -> Self {
+        let label = answers
+            .first()
+            .map(|a| format!("replay of {}", a.resolver))
+            .unwrap_or_else(|| "replay".into());
+        let map = answers
+            .into_iter()
+            .filter_map(|a| {
+                let rtype = RecordType::from_str(&a.record_type).ok()?;
+                Some(((a.name.clone(), rtype), a))
+            })
+            .collect();
+        Self::with_backend(Backend::Replay(map), label, Duration::from_secs(1), 1)
+    }
+
+    fn with_backend(backend: Backend, label: String, timeout: Duration, in_flight: usize) -> Self {
+        Self {
+            inner: Arc::new(RunInner {
+                backend,
+                label,
+                timeout,
+                cache: Mutex::new(HashMap::new()),
+                in_flight: Semaphore::new(in_flight.max(1)),
+                sent: AtomicUsize::new(0),
+                recorder: Mutex::new(None),
+            }),
+        }
+    }
+
+    pub fn resolver_label(&self) -> &str {
+        &self.inner.label
+    }
+
+    /// Questions actually sent to DNS in this run (cache hits not counted).
+    pub fn queries_sent(&self) -> usize {
+        self.inner.sent.load(Ordering::Relaxed)
+    }
+
+    /// A client for one domain.
+    pub fn client(&self) -> DnsClient {
+        DnsClient {
+            run: self.clone(),
+            local: HashMap::new(),
+            asked: 0,
             max_queries: DEFAULT_MAX_QUERIES,
-        })
+        }
+    }
+
+    /// Drop the cached answers for names at or below `domain`: once that
+    /// domain is done no other domain is likely to ask them, and a run over
+    /// thousands of domains must not keep them all. Shared provider names
+    /// (outside every scanned domain) stay cached for the whole run.
+    pub fn forget_below(&self, domain: &str) {
+        let suffix = format!(".{domain}");
+        let mut cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache.retain(|(name, _), _| name != domain && !name.ends_with(&suffix));
+    }
+
+    /// Every answer of the run, in a stable order (for `--record`).
+    pub fn recorded(&self) -> Vec<RawAnswer> {
+        let cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<RawAnswer> = cache.values().filter_map(|c| c.get().cloned()).collect();
+        all.sort_by(|a, b| (&a.name, &a.record_type).cmp(&(&b.name, &b.record_type)));
+        all
+    }
+
+    /// The answer to one question: from the run's cache, or asked once
+    /// however many domains want it at the same time.
+    pub async fn fetch(&self, name: &str, record_type: RecordType) -> RawAnswer {
+        let cell = {
+            let mut cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
+            cache
+                .entry((name.to_string(), record_type))
+                .or_insert_with(|| Arc::new(OnceCell::new()))
+                .clone()
+        };
+        cell.get_or_init(|| self.ask(name, record_type))
+            .await
+            .clone()
+    }
+
+    async fn ask(&self, name: &str, record_type: RecordType) -> RawAnswer {
+        let inner = &self.inner;
+        let (outcome, records, shown, ad) = match &inner.backend {
+            Backend::Replay(map) => match map.get(&(name.to_string(), record_type)) {
+                Some(a) => return a.clone(),
+                None => (
+                    DnsOutcome::Error("not in the recording".into()),
+                    Vec::new(),
+                    Vec::new(),
+                    None,
+                ),
+            },
+            Backend::Resolver(resolver) => {
+                let _permit = inner.in_flight.acquire().await;
+                inner.sent.fetch_add(1, Ordering::Relaxed);
+                // The resolver times out each attempt; this bounds the whole
+                // question, TCP fallback included.
+                let limit = inner.timeout * 4 + Duration::from_secs(1);
+                match tokio::time::timeout(limit, ask_resolver(resolver, name, record_type)).await {
+                    Ok(answer) => answer,
+                    Err(_) => (DnsOutcome::Timeout, Vec::new(), Vec::new(), None),
+                }
+            }
+        };
+        let answer = RawAnswer {
+            name: name.to_string(),
+            record_type: record_type.to_string(),
+            outcome,
+            records,
+            shown,
+            dnssec_authenticated: ad,
+            resolver: inner.label.clone(),
+            at: Utc::now(),
+        };
+        let mut rec = inner.recorder.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = rec.as_mut()
+            && let Ok(line) = serde_json::to_string(&answer)
+        {
+            // A failed write loses the recording, not the scan.
+            let _ = writeln!(r.out, "{line}");
+        }
+        answer
+    }
+}
+
+/// One domain's view of the run: its questions, cap and evidence.
+pub struct DnsClient {
+    run: DnsRun,
+    local: HashMap<(String, RecordType), QueryResult>,
+    asked: usize,
+    max_queries: usize,
+}
+
+impl DnsClient {
+    /// A client with a run of its own (one domain, one resolver).
+    pub fn new(choice: ResolverChoice, timeout: Duration) -> Result<Self, DnsSetupError> {
+        Ok(DnsRun::new(choice, timeout, DEFAULT_IN_FLIGHT)?.client())
     }
 
     pub fn with_max_queries(mut self, max: usize) -> Self {
@@ -138,12 +398,13 @@ impl DnsClient {
     }
 
     pub fn resolver_label(&self) -> &str {
-        &self.label
+        self.run.resolver_label()
     }
 
-    /// Questions actually sent (cache hits not counted).
-    pub fn queries_sent(&self) -> usize {
-        self.queries
+    /// Distinct questions this domain needed (whether or not the run's
+    /// cache already had the answer).
+    pub fn queries_asked(&self) -> usize {
+        self.asked
     }
 
     /// Ask one question. Never fails: every outcome, including "refused to
@@ -154,65 +415,109 @@ impl DnsClient {
         name: &str,
         record_type: RecordType,
     ) -> QueryResult {
-        let name = canonical_name(name);
-        let key = (name.clone(), record_type);
-        if let Some(hit) = self.cache.get(&key) {
-            return hit.clone();
-        }
-        let (outcome, records, shown, ad) = if self.queries >= self.max_queries {
-            let reason = format!("query cap of {} reached; not asked", self.max_queries);
-            (DnsOutcome::Error(reason), Vec::new(), Vec::new(), None)
-        } else {
-            self.queries += 1;
-            self.ask(&name, record_type).await
-        };
-        let evidence = log.record(Observation::Dns(DnsAnswer {
-            name: name.clone(),
-            record_type: record_type.to_string(),
-            outcome: outcome.clone(),
-            records: shown,
-            resolver: self.label.clone(),
-            dnssec_authenticated: ad,
-        }));
-        let result = QueryResult {
-            outcome,
-            records,
-            evidence,
-        };
-        self.cache.insert(key, result.clone());
-        result
+        self.query_many(log, &[(name.to_string(), record_type)])
+            .await
+            .pop()
+            .expect("one question, one answer")
     }
 
-    async fn ask(
-        &self,
-        name: &str,
-        record_type: RecordType,
-    ) -> (DnsOutcome, Vec<RecordData>, Vec<String>, Option<bool>) {
-        let fqdn = match Name::from_utf8(format!("{name}.")) {
-            Ok(n) => n,
-            Err(e) => {
-                return (
-                    DnsOutcome::Error(format!("not a valid DNS name: {e}")),
-                    Vec::new(),
-                    Vec::new(),
-                    None,
-                );
+    /// Ask several questions at once; the answers are recorded in the order
+    /// asked, so evidence numbers do not depend on which answer came first.
+    pub async fn query_many(
+        &mut self,
+        log: &mut EvidenceLog,
+        questions: &[(String, RecordType)],
+    ) -> Vec<QueryResult> {
+        let keys: Vec<(String, RecordType)> = questions
+            .iter()
+            .map(|(n, t)| (canonical_name(n), *t))
+            .collect();
+        let mut fresh: Vec<(String, RecordType)> = Vec::new();
+        for key in &keys {
+            if !self.local.contains_key(key) && !fresh.contains(key) {
+                fresh.push(key.clone());
             }
-        };
-        match self.resolver.lookup(fqdn, record_type).await {
-            Ok(lookup) => {
-                let ad = Some(lookup.message().metadata.authentic_data);
-                let mut records = Vec::new();
-                let mut shown = Vec::new();
-                for record in lookup.answers() {
-                    let owner = canonical_name(&record.name.to_utf8());
-                    shown.push(format!("{owner} {} {}", record.record_type(), record.data));
-                    records.push(reduce(&owner, &record.data));
-                }
-                (DnsOutcome::Answer, records, shown, ad)
-            }
-            Err(e) => (outcome_of(&e), Vec::new(), Vec::new(), None),
         }
+        let room = self.max_queries.saturating_sub(self.asked);
+        let (allowed, refused) = fresh.split_at(fresh.len().min(room));
+        self.asked += allowed.len();
+        let answers =
+            futures::future::join_all(allowed.iter().map(|(n, t)| self.run.fetch(n, *t))).await;
+        for ((name, rtype), raw) in allowed.iter().zip(answers) {
+            let result = record(log, raw);
+            self.local.insert((name.clone(), *rtype), result);
+        }
+        for (name, rtype) in refused {
+            let raw = RawAnswer {
+                name: name.clone(),
+                record_type: rtype.to_string(),
+                outcome: DnsOutcome::Error(format!(
+                    "query cap of {} reached; not asked",
+                    self.max_queries
+                )),
+                records: Vec::new(),
+                shown: Vec::new(),
+                dnssec_authenticated: None,
+                resolver: self.run.resolver_label().to_string(),
+                at: Utc::now(),
+            };
+            let result = record(log, raw);
+            self.local.insert((name.clone(), *rtype), result);
+        }
+        keys.iter()
+            .map(|k| self.local.get(k).cloned().expect("answered above"))
+            .collect()
+    }
+}
+
+fn record(log: &mut EvidenceLog, raw: RawAnswer) -> QueryResult {
+    let evidence = log.record_at(
+        Observation::Dns(DnsAnswer {
+            name: raw.name,
+            record_type: raw.record_type,
+            outcome: raw.outcome.clone(),
+            records: raw.shown,
+            resolver: raw.resolver,
+            dnssec_authenticated: raw.dnssec_authenticated,
+        }),
+        raw.at,
+    );
+    QueryResult {
+        outcome: raw.outcome,
+        records: raw.records,
+        evidence,
+    }
+}
+
+async fn ask_resolver(
+    resolver: &TokioResolver,
+    name: &str,
+    record_type: RecordType,
+) -> (DnsOutcome, Vec<RecordData>, Vec<String>, Option<bool>) {
+    let fqdn = match Name::from_utf8(format!("{name}.")) {
+        Ok(n) => n,
+        Err(e) => {
+            return (
+                DnsOutcome::Error(format!("not a valid DNS name: {e}")),
+                Vec::new(),
+                Vec::new(),
+                None,
+            );
+        }
+    };
+    match resolver.lookup(fqdn, record_type).await {
+        Ok(lookup) => {
+            let ad = Some(lookup.message().metadata.authentic_data);
+            let mut records = Vec::new();
+            let mut shown = Vec::new();
+            for record in lookup.answers() {
+                let owner = canonical_name(&record.name.to_utf8());
+                shown.push(format!("{owner} {} {}", record.record_type(), record.data));
+                records.push(reduce(&owner, &record.data));
+            }
+            (DnsOutcome::Answer, records, shown, ad)
+        }
+        Err(e) => (outcome_of(&e), Vec::new(), Vec::new(), None),
     }
 }
 

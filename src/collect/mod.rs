@@ -79,7 +79,8 @@ pub struct Collection {
     /// Geolocation of every address and of both ends of every SPF network.
     pub geo: BTreeMap<IpAddr, GeoFacts>,
     pub problems: Vec<DomainProblem>,
-    pub queries_sent: usize,
+    /// Distinct DNS questions this domain needed (answered from the run's cache or asked).
+    pub queries: usize,
 }
 
 /// Collect everything about `domain`. Never fails: DNS failures become
@@ -92,16 +93,29 @@ pub async fn collect_domain(
 ) -> Collection {
     let started = Utc::now();
     let domain = dns::canonical_name(domain);
+    // The first questions do not depend on each other: ask them together.
+    let dmarc_name = format!("_dmarc.{domain}");
+    let autodiscover_name = format!("autodiscover.{domain}");
+    dns.query_many(
+        log,
+        &[
+            (domain.clone(), RecordType::MX),
+            (domain.clone(), RecordType::TXT),
+            (dmarc_name.clone(), RecordType::TXT),
+            (autodiscover_name.clone(), RecordType::A),
+            (autodiscover_name.clone(), RecordType::AAAA),
+        ],
+    )
+    .await;
     let mx = collect_mx(dns, log, &domain).await;
     let spf = spf::collect(dns, log, &domain).await;
 
-    let dmarc_name = format!("_dmarc.{domain}");
     let dmarc_answer = dns.query(log, &dmarc_name, RecordType::TXT).await;
     let dmarc = dmarc_answer
         .txt()
         .find_map(|t| dmarc::parse(t, dmarc_answer.evidence));
 
-    let autodiscover = resolve_host(dns, log, &format!("autodiscover.{domain}")).await;
+    let autodiscover = resolve_host(dns, log, &autodiscover_name).await;
 
     let mut other_mx = BTreeMap::new();
     let mut mx_domains: BTreeSet<String> = BTreeSet::new();
@@ -134,6 +148,13 @@ pub async fn collect_domain(
             }
         }
     }
+    // Ask for every address at once; resolve_host then reads the answers
+    // from the domain's cache in order.
+    let questions: Vec<(String, RecordType)> = names
+        .iter()
+        .flat_map(|n| [(n.clone(), RecordType::A), (n.clone(), RecordType::AAAA)])
+        .collect();
+    dns.query_many(log, &questions).await;
     let mut hosts = BTreeMap::new();
     for name in names {
         let resolution = resolve_host(dns, log, &name).await;
@@ -168,7 +189,7 @@ pub async fn collect_domain(
         hosts,
         geo: geo_facts,
         problems,
-        queries_sent: dns.queries_sent(),
+        queries: dns.queries_asked(),
     }
 }
 
@@ -224,8 +245,12 @@ pub async fn resolve_host(
     for hop in 0..=MAX_CNAME_HOPS {
         let current = res.canonical.clone();
         let mut next = None;
-        for rtype in [RecordType::A, RecordType::AAAA] {
-            let answer = dns.query(log, &current, rtype).await;
+        let questions = [
+            (current.clone(), RecordType::A),
+            (current.clone(), RecordType::AAAA),
+        ];
+        let answers = dns.query_many(log, &questions).await;
+        for (answer, rtype) in answers.iter().zip([RecordType::A, RecordType::AAAA]) {
             if answer.outcome.is_failure() {
                 res.problems
                     .push(format!("{current} {rtype}: {}", answer.outcome.label()));

@@ -203,6 +203,20 @@ fn visit<'a>(
             }
         }
         node.terms = parse_record(node.record.as_deref().unwrap_or(""), domain).unwrap_or_default();
+        // Fetch the records this one includes together; the walk below then
+        // finds them in the domain's cache.
+        let targets: Vec<(String, RecordType)> = node
+            .terms
+            .iter()
+            .filter_map(|t| match t {
+                SpfTerm::Include(d) | SpfTerm::Redirect(d) => Some(super::dns::canonical_name(d)),
+                _ => None,
+            })
+            .filter(|d| !chain.contains(d))
+            .take(HARD_LOOKUP_CAP.saturating_sub(walk.lookup_terms))
+            .map(|d| (d, RecordType::TXT))
+            .collect();
+        dns.query_many(log, &targets).await;
         for term in node.terms.clone() {
             if term.queries_dns() {
                 walk.lookup_terms += 1;

@@ -172,7 +172,7 @@ impl KnowledgeBase {
             file: origin.file.clone(),
             line: origin.line,
             entry: entry.to_string(),
-            id: id.to_string(),
+            entry_id: id.to_string(),
             source: origin.source.clone(),
             checked: origin.checked,
         }

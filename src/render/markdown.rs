@@ -210,7 +210,7 @@ pub fn report(scan: &Scan, kb: &KnowledgeBase, lang: Lang) -> String {
         "- {}: {} ({} {})",
         w.resolver,
         escape(&scan.resolver),
-        scan.queries_sent,
+        scan.queries,
         w.queries
     );
     if !scan.zone_files.is_empty() {

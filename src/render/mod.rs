@@ -76,3 +76,81 @@ pub fn read_scan(text: &str) -> Result<Scan, String> {
     }
     serde_json::from_value(value).map_err(|e| format!("malformed scan: {e}"))
 }
+
+/// The files a scan can be written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    /// `scan.json`
+    Json,
+    /// `report.md`
+    Markdown,
+    /// `transfer-map.dot`
+    Dot,
+    /// `transfer-map.svg` (needs Graphviz)
+    Svg,
+}
+
+impl Format {
+    pub const ALL: [Format; 4] = [Format::Json, Format::Markdown, Format::Dot, Format::Svg];
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Json => "scan.json",
+            Format::Markdown => "report.md",
+            Format::Dot => "transfer-map.dot",
+            Format::Svg => "transfer-map.svg",
+        }
+    }
+}
+
+/// What [`write_outputs`] did.
+#[derive(Debug, Default)]
+pub struct Written {
+    pub files: Vec<&'static str>,
+    /// Set when the SVG could not be drawn; everything else was written.
+    pub svg_error: Option<RenderError>,
+}
+
+/// Write the chosen formats of a scan into `dir` (created if missing), each
+/// file atomically. `scan.json` is written last, so its presence means the
+/// domain's outputs are complete (`--resume` relies on that).
+pub fn write_outputs(
+    scan: &Scan,
+    kb: &crate::maps::KnowledgeBase,
+    lang: crate::Lang,
+    dir: &Path,
+    formats: &[Format],
+) -> Result<Written, RenderError> {
+    std::fs::create_dir_all(dir).map_err(|source| RenderError::Write {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let mut written = Written::default();
+    let wants = |f: Format| formats.contains(&f);
+    if wants(Format::Markdown) {
+        let report = markdown::report(scan, kb, lang);
+        write_atomic(&dir.join(Format::Markdown.file_name()), report.as_bytes())?;
+        written.files.push(Format::Markdown.file_name());
+    }
+    if wants(Format::Dot) || wants(Format::Svg) {
+        let dot_text = dot::to_dot(scan, kb, lang);
+        if wants(Format::Dot) {
+            write_atomic(&dir.join(Format::Dot.file_name()), dot_text.as_bytes())?;
+            written.files.push(Format::Dot.file_name());
+        }
+        if wants(Format::Svg) {
+            match dot::to_svg(&dot_text) {
+                Ok(svg) => {
+                    write_atomic(&dir.join(Format::Svg.file_name()), &svg)?;
+                    written.files.push(Format::Svg.file_name());
+                }
+                Err(e) => written.svg_error = Some(e),
+            }
+        }
+    }
+    if wants(Format::Json) {
+        write_atomic(&dir.join(Format::Json.file_name()), &scan_json(scan)?)?;
+        written.files.push(Format::Json.file_name());
+    }
+    Ok(written)
+}

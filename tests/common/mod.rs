@@ -84,8 +84,14 @@ impl Run {
             .unwrap_or_else(|e| panic!("{name} missing: {e}\nstderr: {}", self.stderr()))
     }
 
+    /// `scan.json`, checked to read back as a scan (the exchange format
+    /// between commands must round-trip).
     pub fn scan(&self) -> Value {
-        serde_json::from_str(&self.file("scan.json")).expect("scan.json is JSON")
+        let text = self.file("scan.json");
+        if let Err(e) = transfermap::render::read_scan(&text) {
+            panic!("scan.json does not read back: {e}");
+        }
+        serde_json::from_str(&text).expect("scan.json is JSON")
     }
 }
 

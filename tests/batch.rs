@@ -1,0 +1,260 @@
+//! Many domains in one run: concurrency over one shared DNS source, one
+//! folder per domain, a summary, errors kept per domain, --resume, and
+//! record/replay.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn fixture_zones() -> Vec<String> {
+    ["exo-swedish-tenant", "us-sender", "own-servers", "hostile"]
+        .iter()
+        .map(|d| zones(d).display().to_string())
+        .collect()
+}
+
+fn batch_args<'a>(domains_file: &'a str, zone_args: &'a [String]) -> Vec<&'a str> {
+    let mut args = vec!["scan", "--domains-file", domains_file];
+    for z in zone_args {
+        args.push("--zone-file");
+        args.push(z.as_str());
+    }
+    args
+}
+
+const DOMAINS: &str = "name,domain\nTestkommun,testkommun.se\nSandkommun,sandkommun.se\nEgenkommun,egenkommun.se\nHostile,hostile.example\nTrasig,\"not a domain\"\n";
+
+#[test]
+fn a_domains_file_gives_a_folder_per_domain_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("domains.csv");
+    std::fs::write(&file, DOMAINS).unwrap();
+    let zones = fixture_zones();
+    let file_arg = file.display().to_string();
+    let run = run(&batch_args(&file_arg, &zones));
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    for d in [
+        "testkommun.se",
+        "sandkommun.se",
+        "egenkommun.se",
+        "hostile.example",
+    ] {
+        let scan: Value = serde_json::from_str(&run.file(&format!("{d}/scan.json"))).unwrap();
+        assert_eq!(scan["domain"], d);
+        assert_evidence_complete(&scan);
+    }
+    let summary: Value = serde_json::from_str(&run.file("summary.json")).unwrap();
+    let rows = summary["domains"].as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+    let row = |d: &str| rows.iter().find(|r| r["domain"] == d).unwrap().clone();
+    // The failing domain is reported with its error; the others finished.
+    assert_eq!(row("not a domain")["status"], "error");
+    assert!(
+        row("not a domain")["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid domain name")
+    );
+    assert_eq!(row("testkommun.se")["name"], "Testkommun");
+    assert!(
+        row("testkommun.se")["countries"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("US"))
+    );
+    assert_eq!(row("egenkommun.se")["countries"], serde_json::json!([]));
+    // Concentration: which organisations depend on which provider.
+    assert_eq!(
+        summary["providers"]["Microsoft Corporation"],
+        serde_json::json!(["testkommun.se"])
+    );
+    assert!(run.file("summary.csv").starts_with("name,domain,status"));
+    assert!(
+        run.file("summary.md")
+            .contains("| Microsoft Corporation | 1 |")
+    );
+}
+
+#[test]
+fn shared_provider_records_are_resolved_once_per_run() {
+    // Three tenants of the same provider: its SPF record is asked once.
+    let dir = tempfile::tempdir().unwrap();
+    let zone_dir = dir.path().join("zones");
+    std::fs::create_dir(&zone_dir).unwrap();
+    for f in ["protection.outlook.com.zone", "outlook.com.zone"] {
+        std::fs::copy(zones("exo-swedish-tenant").join(f), zone_dir.join(f)).unwrap();
+    }
+    let template =
+        std::fs::read_to_string(zones("exo-swedish-tenant").join("testkommun.se.zone")).unwrap();
+    let mut domains = String::new();
+    for name in ["testkommun", "alfakommun", "betakommun"] {
+        let zone = template.replace("testkommun", name);
+        std::fs::write(zone_dir.join(format!("{name}.se.zone")), zone).unwrap();
+        domains.push_str(&format!("{name}.se\n"));
+    }
+    let file = dir.path().join("domains.txt");
+    std::fs::write(&file, domains).unwrap();
+    let recording = dir.path().join("answers.jsonl");
+    let zone_arg = zone_dir.display().to_string();
+    let rec_arg = recording.display().to_string();
+    let file_arg = file.display().to_string();
+    let run = run(&[
+        "scan",
+        "--domains-file",
+        &file_arg,
+        "--zone-file",
+        &zone_arg,
+        "--record",
+        &rec_arg,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let recorded = std::fs::read_to_string(&recording).unwrap();
+    let spf_asks = recorded
+        .lines()
+        .filter(|l| {
+            l.contains("\"name\":\"spf.protection.outlook.com\"")
+                && l.contains("\"record_type\":\"TXT\"")
+        })
+        .count();
+    assert_eq!(
+        spf_asks, 1,
+        "the provider's SPF record was asked {spf_asks} times"
+    );
+    // Yet every domain's scan carries it as evidence of its own.
+    for name in ["testkommun", "alfakommun", "betakommun"] {
+        let scan: Value = serde_json::from_str(&run.file(&format!("{name}.se/scan.json"))).unwrap();
+        assert!(
+            scan["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["name"] == "spf.protection.outlook.com")
+        );
+        assert!(
+            !run.out.path().join(format!("{name}.se/report.md")).exists(),
+            "--format json only"
+        );
+    }
+    let summary: Value = serde_json::from_str(&run.file("summary.json")).unwrap();
+    let per_domain: u64 = summary["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["queries"].as_u64().unwrap())
+        .sum();
+    assert!(
+        summary["queries_sent"].as_u64().unwrap() < per_domain,
+        "{summary:#?}"
+    );
+}
+
+#[test]
+fn resume_skips_finished_domains() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let file = dir.path().join("domains.txt");
+    std::fs::write(&file, "egenkommun.se\nsandkommun.se\n").unwrap();
+    let zones = fixture_zones();
+    let run_with = |extra: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"));
+        cmd.args(["scan", "--domains-file"])
+            .arg(&file)
+            .arg("--out")
+            .arg(&out);
+        for z in &zones {
+            cmd.arg("--zone-file").arg(z);
+        }
+        cmd.args(extra).output().unwrap()
+    };
+    assert!(run_with(&["--format", "json"]).status.success());
+    let before = std::fs::metadata(out.join("egenkommun.se/scan.json"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let second = run_with(&["--format", "json", "--resume"]);
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let after = std::fs::metadata(out.join("egenkommun.se/scan.json"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(before, after, "a finished domain was scanned again");
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert!(
+        summary["domains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["status"] == "resumed")
+    );
+}
+
+#[test]
+fn a_recording_replays_to_the_same_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("answers.jsonl").display().to_string();
+    let zone = zones("exo-swedish-tenant").display().to_string();
+    let live = run(&[
+        "scan",
+        "testkommun.se",
+        "--zone-file",
+        &zone,
+        "--record",
+        &recording,
+        "--as-of",
+        "2026-01-01",
+    ]);
+    assert_eq!(live.code(), 0, "stderr: {}", live.stderr());
+    let replayed = run(&[
+        "scan",
+        "testkommun.se",
+        "--replay",
+        &recording,
+        "--as-of",
+        "2026-01-01",
+    ]);
+    assert_eq!(replayed.code(), 0, "stderr: {}", replayed.stderr());
+    let (a, b) = (live.scan(), replayed.scan());
+    for key in ["findings", "flows", "graph", "collection"] {
+        if key == "collection" {
+            // Only the timing and the resolver label of the run itself differ.
+            for sub in ["mx", "spf", "dmarc", "hosts", "geo", "problems"] {
+                assert!(
+                    a[key][sub] == b[key][sub],
+                    "collection.{sub} differs after replay"
+                );
+            }
+            continue;
+        }
+        assert!(a[key] == b[key], "{key} differs after replay");
+    }
+    // The DNS evidence is the recorded answers, times included; geodata
+    // and map lookups are made again (at replay time).
+    let dns = |s: &Value| -> Vec<Value> {
+        s["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "dns")
+            .cloned()
+            .collect()
+    };
+    assert!(dns(&a) == dns(&b), "DNS evidence differs after replay");
+    assert!(b["resolver"].as_str().unwrap().starts_with("replay of"));
+    // A broken recording is an input error.
+    std::fs::write(&recording, "{not json\n").unwrap();
+    let broken = run(&["scan", "testkommun.se", "--replay", &recording]);
+    assert_eq!(broken.code(), 2);
+    assert!(
+        broken.stderr().contains("answers.jsonl:1"),
+        "{}",
+        broken.stderr()
+    );
+}
