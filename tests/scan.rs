@@ -281,3 +281,133 @@ fn users_own_maxmind_databases_are_read_in_their_layout() {
         "holder name escaped"
     );
 }
+
+#[test]
+fn microsoft_365_beyond_mail_is_mapped() {
+    let dns = DnsFixture::start(&zones("exo-swedish-tenant"));
+    let run = scan_live(&dns, "testkommun.se", &[]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    assert_evidence_complete(&scan);
+    let fam = &scan["collection"]["families"];
+    // DKIM CNAMEs reveal the tenant.
+    assert_eq!(fam["tenant"], "testkommun.onmicrosoft.com");
+    let selectors: Vec<&str> = fam["dkim"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["selector"].as_str())
+        .collect();
+    assert_eq!(selectors, ["selector1", "selector2"]);
+    assert!(fam["dkim"][0]["has_key"].as_bool().unwrap());
+
+    let flows = scan["flows"].as_array().unwrap();
+    let flow = |entry: &str| {
+        flows
+            .iter()
+            .find(|f| f["entry"] == entry)
+            .unwrap_or_else(|| panic!("no flow to {entry}"))
+    };
+    let services = |f: &serde_json::Value| -> Vec<String> {
+        f["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        services(flow("host:enterpriseenrollment.testkommun.se"))
+            .iter()
+            .any(|s| s.contains("Intune"))
+    );
+    assert!(
+        services(flow("host:lyncdiscover.testkommun.se"))
+            .iter()
+            .any(|s| s.contains("Teams"))
+    );
+    assert!(
+        services(flow("host:sipfed.online.lync.com"))
+            .iter()
+            .any(|s| s.contains("Teams"))
+    );
+    assert!(
+        services(flow("dkim:selector1._domainkey.testkommun.se"))
+            .iter()
+            .any(|s| s == "Exchange Online")
+    );
+    // Verification tokens: a known vendor is attributed, an unknown one is
+    // counted, not dropped.
+    assert!(
+        services(flow("token:ms"))
+            .iter()
+            .any(|s| s.contains("Entra"))
+    );
+    let unknown = flow("token:acme-domain-verification");
+    assert_eq!(unknown["unattributed"], 1);
+    assert_eq!(unknown["kind"], "has-accounts-at");
+    // TLS-RPT reports are a report flow.
+    assert!(
+        flows
+            .iter()
+            .any(|f| f["kind"] == "reports-to"
+                && f["detail"].as_str().unwrap().starts_with("TLS-RPT"))
+    );
+    // The legal path from Teams: Microsoft Ireland → Microsoft Corporation (US).
+    let teams_legal = with_rule(&findings(&scan), "TM103")
+        .into_iter()
+        .any(|f| f["entry"] == "host:lyncdiscover.testkommun.se");
+    assert!(teams_legal);
+}
+
+#[test]
+fn dmarc_reports_to_an_outside_receiver_are_checked_for_authorisation() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rapport.se.zone"),
+        "$ORIGIN rapport.se.\n$TTL 3600\n@ IN SOA ns hostmaster 1 3600 900 1209600 3600\n@ IN NS ns\nns IN A 62.20.151.2\n\
+@ IN MX 10 mail\nmail IN A 62.20.151.25\n\
+_dmarc IN TXT \"v=DMARC1; p=none; sp=quarantine; pct=50; rua=mailto:agg@receiver.example,mailto:d@rapport.se; ruf=mailto:f@other.example\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("receiver.example.zone"),
+        "$ORIGIN receiver.example.\n$TTL 3600\n@ IN SOA ns hostmaster 1 3600 900 1209600 3600\n@ IN NS ns\nns IN A 62.20.151.3\n\
+@ IN MX 10 mx\nmx IN A 62.20.151.26\nrapport.se._report._dmarc IN TXT \"v=DMARC1\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("other.example.zone"),
+        "$ORIGIN other.example.\n$TTL 3600\n@ IN SOA ns hostmaster 1 3600 900 1209600 3600\n@ IN NS ns\nns IN A 62.20.151.4\n@ IN MX 10 mx\nmx IN A 62.20.151.27\n",
+    )
+    .unwrap();
+    let dns = DnsFixture::start(dir.path());
+    let run = scan_live(&dns, "rapport.se", &[]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    let dmarc = &scan["collection"]["dmarc"];
+    let dest = |d: &str| {
+        dmarc["destinations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["domain"] == d)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(dest("receiver.example")["authorised"], true);
+    assert_eq!(dest("other.example")["authorised"], false);
+    assert_eq!(dest("rapport.se")["authorised"], serde_json::Value::Null);
+    assert_eq!(dest("other.example")["kind"], "failure");
+    let tags: Vec<&str> = dmarc["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t[0].as_str())
+        .collect();
+    assert_eq!(tags, ["p", "sp", "pct", "rua", "ruf"]);
+    assert!(
+        run.file("report.md")
+            .contains("receiver does not accept reports")
+    );
+}

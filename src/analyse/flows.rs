@@ -63,6 +63,14 @@ pub fn flows(graph: &TransferGraph) -> Vec<Flow> {
                     NodeKind::Provider => {
                         flow.providers.insert(node.label.clone());
                     }
+                    NodeKind::Domain if node.key.starts_with("token:") => {
+                        let attributed = g
+                            .edges_directed(n, Direction::Outgoing)
+                            .any(|x| x.weight().kind == EdgeKind::PartOf);
+                        if !attributed {
+                            flow.unattributed += 1;
+                        }
+                    }
                     NodeKind::Host | NodeKind::AddressRange => {
                         let attributed = g.edges_directed(n, Direction::Outgoing).any(|x| {
                             matches!(x.weight().kind, EdgeKind::PartOf | EdgeKind::OperatedBy)

@@ -32,12 +32,22 @@ pub struct ReportDestination {
     pub address: String,
     /// The mailbox's domain, lower case: where the report mail is delivered.
     pub domain: String,
+    /// For a receiver outside the domain: whether it publishes the RFC 7489
+    /// §7.1 record (`<domain>._report._dmarc.<receiver>`) accepting the
+    /// reports. Without it, report senders must not send there.
+    #[serde(default)]
+    pub authorised: Option<bool>,
+    #[serde(default)]
+    pub authorisation_evidence: Option<EvidenceId>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DmarcRecord {
     pub record: String,
     pub policy: Option<String>,
+    /// Every tag as published (`p`, `sp`, `pct`, `adkim`, `aspf`, `fo`, `rf`, `ri`, …).
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
     pub destinations: Vec<ReportDestination>,
     pub evidence: EvidenceId,
     pub problems: Vec<String>,
@@ -53,6 +63,7 @@ pub fn parse(text: &str, evidence: EvidenceId) -> Option<DmarcRecord> {
     let mut record = DmarcRecord {
         record: text.to_string(),
         policy: None,
+        tags: Vec::new(),
         destinations: Vec::new(),
         evidence,
         problems: Vec::new(),
@@ -63,6 +74,7 @@ pub fn parse(text: &str, evidence: EvidenceId) -> Option<DmarcRecord> {
             continue;
         };
         let key = key.trim().to_ascii_lowercase();
+        record.tags.push((key.clone(), value.trim().to_string()));
         let kind = match key.as_str() {
             "p" => {
                 record.policy = Some(value.trim().to_string());
@@ -78,6 +90,8 @@ pub fn parse(text: &str, evidence: EvidenceId) -> Option<DmarcRecord> {
                     kind,
                     address,
                     domain,
+                    authorised: None,
+                    authorisation_evidence: None,
                 }),
                 None => record
                     .problems
@@ -86,6 +100,44 @@ pub fn parse(text: &str, evidence: EvidenceId) -> Option<DmarcRecord> {
         }
     }
     Some(record)
+}
+
+/// Check RFC 7489 §7.1 external destination verification for every
+/// receiver outside `domain`.
+pub async fn check_authorisation(
+    dns: &mut super::dns::DnsClient,
+    log: &mut crate::evidence::EvidenceLog,
+    domain: &str,
+    record: &mut DmarcRecord,
+) {
+    let outside = |d: &str| d != domain && !d.ends_with(&format!(".{domain}"));
+    let questions: Vec<(String, hickory_resolver::proto::rr::RecordType)> = record
+        .destinations
+        .iter()
+        .filter(|d| outside(&d.domain))
+        .map(|d| {
+            (
+                format!("{domain}._report._dmarc.{}", d.domain),
+                hickory_resolver::proto::rr::RecordType::TXT,
+            )
+        })
+        .collect();
+    let answers = dns.query_many(log, &questions).await;
+    let mut answers = answers.into_iter();
+    for dest in record
+        .destinations
+        .iter_mut()
+        .filter(|d| outside(&d.domain))
+    {
+        let Some(a) = answers.next() else { break };
+        dest.authorised = Some(a.txt().any(|t| {
+            t.trim_start()
+                .to_ascii_lowercase()
+                .replace(' ', "")
+                .starts_with("v=dmarc1")
+        }));
+        dest.authorisation_evidence = Some(a.evidence);
+    }
 }
 
 /// `mailto:dmarc@example.se!10m` → (`dmarc@example.se`, `example.se`).

@@ -52,6 +52,11 @@ pub enum RecordData {
         exchange: String,
     },
     Txt(String),
+    Srv {
+        priority: u16,
+        port: u16,
+        target: String,
+    },
     Other(String),
 }
 
@@ -566,6 +571,11 @@ fn reduce(owner: &str, data: &RData) -> RecordData {
                 .collect();
             RecordData::Txt(String::from_utf8_lossy(&joined).into_owned())
         }
+        RData::SRV(srv) => RecordData::Srv {
+            priority: srv.priority,
+            port: srv.port,
+            target: canonical_name(&srv.target.to_utf8()),
+        },
         other => RecordData::Other(other.to_string()),
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod dmarc;
 pub mod dns;
+pub mod families;
 pub mod geo;
 pub mod spf;
 pub mod zone_server;
@@ -72,6 +73,8 @@ pub struct Collection {
     pub dmarc: Option<dmarc::DmarcRecord>,
     pub dmarc_evidence: EvidenceId,
     pub autodiscover: HostResolution,
+    /// DKIM, MTA-STS, TLS-RPT, discovery names, verification tokens.
+    pub families: families::Families,
     /// MX sets of report receivers' domains and of SPF `mx` terms.
     pub other_mx: BTreeMap<String, MxSet>,
     /// Every host name met, resolved.
@@ -116,6 +119,12 @@ pub async fn collect_domain(
         .find_map(|t| dmarc::parse(t, dmarc_answer.evidence));
 
     let autodiscover = resolve_host(dns, log, &autodiscover_name).await;
+    let apex_txt = dns.query(log, &domain, RecordType::TXT).await;
+    let families = families::collect(dns, log, &domain, &apex_txt).await;
+    let mut dmarc = dmarc;
+    if let Some(d) = dmarc.as_mut() {
+        dmarc::check_authorisation(dns, log, &domain, d).await;
+    }
 
     let mut other_mx = BTreeMap::new();
     let mut mx_domains: BTreeSet<String> = BTreeSet::new();
@@ -128,6 +137,9 @@ pub async fn collect_domain(
                 mx_domains.insert(d.clone());
             }
         }
+    }
+    for d in families.tls_rpt_destinations.iter().filter(|d| d.is_mail) {
+        mx_domains.insert(d.host.clone());
     }
     mx_domains.remove(&domain);
     for d in mx_domains {
@@ -147,6 +159,16 @@ pub async fn collect_domain(
                 names.insert(h.clone());
             }
         }
+    }
+    for d in &families.discovery {
+        if d.name.starts_with('_') {
+            names.extend(d.targets.iter().cloned());
+        } else {
+            names.insert(d.name.clone());
+        }
+    }
+    for d in families.tls_rpt_destinations.iter().filter(|d| !d.is_mail) {
+        names.insert(d.host.clone());
     }
     // Ask for every address at once; resolve_host then reads the answers
     // from the domain's cache in order.
@@ -174,7 +196,14 @@ pub async fn collect_domain(
     }
     let geo_facts = geo.locate_all(log, ips);
 
-    let problems = domain_problems(&spf, dmarc.as_ref(), &mx);
+    let mut problems = domain_problems(&spf, dmarc.as_ref(), &mx);
+    for p in &families.problems {
+        problems.push(DomainProblem {
+            code: "tls-rpt-problem".into(),
+            message: p.clone(),
+            evidence: families.tls_rpt.iter().map(|t| t.1).collect(),
+        });
+    }
     Collection {
         domain,
         resolver: dns.resolver_label().to_string(),
@@ -185,6 +214,7 @@ pub async fn collect_domain(
         dmarc,
         dmarc_evidence: dmarc_answer.evidence,
         autodiscover,
+        families,
         other_mx,
         hosts,
         geo: geo_facts,

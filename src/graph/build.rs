@@ -85,14 +85,18 @@ impl Builder<'_> {
         if let Some(dmarc) = &c.dmarc {
             for dest in &dmarc.destinations {
                 let domain = self.domain_node(&dest.domain, &[dmarc.evidence]);
-                let detail = format!("{} ({})", dest.kind.tag(), dest.address);
-                self.g.edge(
-                    data,
-                    domain,
-                    EdgeKind::ReportsTo,
-                    Some(detail),
-                    &[dmarc.evidence],
-                );
+                let detail = match dest.authorised {
+                    Some(false) => format!(
+                        "{} ({}; receiver does not accept reports for this domain)",
+                        dest.kind.tag(),
+                        dest.address
+                    ),
+                    _ => format!("{} ({})", dest.kind.tag(), dest.address),
+                };
+                let mut ev = vec![dmarc.evidence];
+                ev.extend(dest.authorisation_evidence);
+                self.g
+                    .edge(data, domain, EdgeKind::ReportsTo, Some(detail), &ev);
                 self.fingerprint_name(
                     domain,
                     FingerprintKind::DmarcReceiver,
@@ -120,7 +124,113 @@ impl Builder<'_> {
             self.resolution(host, &name, auto);
         }
 
+        self.families(data);
         self.declarations();
+    }
+
+    /// DKIM delegations, discovery names, TLS-RPT receivers, verification tokens.
+    fn families(&mut self, data: NodeIndex) {
+        let c = self.c;
+        let f = &c.families;
+        for d in &f.dkim {
+            // A selector delegated by CNAME means the target's operator signs
+            // (and so sends) mail for the domain.
+            let key = self.g.node(
+                format!("dkim:{}", d.name),
+                NodeKind::Domain,
+                format!("DKIM {}", d.selector),
+                None,
+                &[d.evidence],
+            );
+            let detail = Some(format!("DKIM {}", d.selector));
+            self.g
+                .edge(data, key, EdgeKind::SendsVia, detail, &[d.evidence]);
+            let mut current = key;
+            for target in &d.aliases {
+                let next = self.host(target, d.evidence);
+                self.g
+                    .edge(current, next, EdgeKind::AliasOf, None, &[d.evidence]);
+                self.fingerprint_name(next, FingerprintKind::Cname, target, d.evidence);
+                current = next;
+            }
+        }
+        for d in &f.discovery {
+            let detail = Some(d.name.split('.').next().unwrap_or("").to_string());
+            if d.name.starts_with('_') {
+                // SRV: clients connect to the targets.
+                for target in &d.targets {
+                    let host = self.host(target, d.evidence);
+                    self.g.edge(
+                        data,
+                        host,
+                        EdgeKind::ClientAccess,
+                        Some(d.name.clone()),
+                        &[d.evidence],
+                    );
+                    if let Some(res) = c.hosts.get(target) {
+                        self.resolution(host, target, res);
+                    }
+                }
+                continue;
+            }
+            let host = self.host(&d.name, d.evidence);
+            self.g
+                .edge(data, host, EdgeKind::ClientAccess, detail, &[d.evidence]);
+            match c.hosts.get(&d.name) {
+                Some(res) => self.resolution(host, &d.name, res),
+                None => {
+                    let mut current = host;
+                    for target in &d.targets {
+                        let next = self.host(target, d.evidence);
+                        self.g
+                            .edge(current, next, EdgeKind::AliasOf, None, &[d.evidence]);
+                        current = next;
+                    }
+                }
+            }
+        }
+        if let Some((_, ev)) = &f.tls_rpt {
+            for dest in &f.tls_rpt_destinations {
+                let detail = Some(format!("TLS-RPT ({})", dest.uri));
+                if dest.is_mail {
+                    let domain = self.domain_node(&dest.host, &[*ev]);
+                    self.g
+                        .edge(data, domain, EdgeKind::ReportsTo, detail, &[*ev]);
+                    self.fingerprint_name(domain, FingerprintKind::DmarcReceiver, &dest.host, *ev);
+                    let set = if dest.host == c.domain {
+                        Some(&c.mx)
+                    } else {
+                        c.other_mx.get(&dest.host)
+                    };
+                    if let Some(set) = set {
+                        self.mail_exchangers(domain, set, EdgeKind::DeliversTo, None);
+                    }
+                } else {
+                    let host = self.host(&dest.host, *ev);
+                    self.g.edge(data, host, EdgeKind::ReportsTo, detail, &[*ev]);
+                    if let Some(res) = c.hosts.get(&dest.host) {
+                        self.resolution(host, &dest.host, res);
+                    }
+                }
+            }
+        }
+        for t in &f.tokens {
+            let node = self.g.node(
+                format!("token:{}", t.prefix.to_ascii_lowercase()),
+                NodeKind::Domain,
+                format!("verification token {}", t.prefix),
+                None,
+                &[t.evidence],
+            );
+            self.g.edge(
+                data,
+                node,
+                EdgeKind::HasAccountsAt,
+                Some(t.prefix.clone()),
+                &[t.evidence],
+            );
+            self.fingerprint_name(node, FingerprintKind::TxtPrefix, &t.prefix, t.evidence);
+        }
     }
 
     fn mail_exchangers(

@@ -50,8 +50,12 @@ pub enum EdgeKind {
     Authorises,
     /// DMARC reports are mailed there (`detail`: rua = metadata, ruf = content).
     ReportsTo,
-    /// Users' mail clients connect there (autodiscover).
+    /// Users' clients or devices connect there (autodiscover, Teams/Skype,
+    /// Intune enrolment, Entra device registration).
     ClientAccess,
+    /// The domain is verified at a SaaS service (TXT token): staff accounts
+    /// under the domain live there.
+    HasAccountsAt,
     /// A service stores data at rest at a site (declared).
     Stores,
     /// A service processes or replicates data at a site (declared).
@@ -82,6 +86,7 @@ impl EdgeKind {
                 | EdgeKind::Authorises
                 | EdgeKind::ReportsTo
                 | EdgeKind::ClientAccess
+                | EdgeKind::HasAccountsAt
                 | EdgeKind::Stores
                 | EdgeKind::ProcessesIn
         )
@@ -95,6 +100,7 @@ impl EdgeKind {
             EdgeKind::Authorises => "authorises",
             EdgeKind::ReportsTo => "reports to",
             EdgeKind::ClientAccess => "client access",
+            EdgeKind::HasAccountsAt => "has accounts at",
             EdgeKind::Stores => "stores in",
             EdgeKind::ProcessesIn => "processes in",
             EdgeKind::ResolvesTo => "resolves to",

@@ -142,6 +142,8 @@ pub enum FingerprintKind {
     Host,
     Asn,
     DmarcReceiver,
+    /// A TXT verification token's prefix (before `=`), e.g. `MS`.
+    TxtPrefix,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

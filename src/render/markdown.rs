@@ -78,6 +78,8 @@ struct Words {
     outbound: &'static str,
     reports: &'static str,
     clients: &'static str,
+    accounts: &'static str,
+    outbound_dkim: &'static str,
 }
 
 const EN: Words = Words {
@@ -120,8 +122,10 @@ const EN: Words = Words {
     unattributed: "Unattributed hosts",
     inbound: "Inbound mail (MX)",
     outbound: "Outbound mail (SPF)",
-    reports: "DMARC reports",
-    clients: "Mail clients (autodiscover)",
+    reports: "Reports",
+    clients: "Clients and devices",
+    accounts: "SaaS accounts (verified domain)",
+    outbound_dkim: "Outbound mail signed by",
 };
 
 const SV: Words = Words {
@@ -164,8 +168,10 @@ const SV: Words = Words {
     unattributed: "Okända värdar",
     inbound: "Inkommande e-post (MX)",
     outbound: "Utgående e-post (SPF)",
-    reports: "DMARC-rapporter",
-    clients: "E-postklienter (autodiscover)",
+    reports: "Rapporter",
+    clients: "Klienter och enheter",
+    accounts: "SaaS-konton (verifierad domän)",
+    outbound_dkim: "Utgående e-post signerad av",
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -376,13 +382,26 @@ fn flows(s: &mut String, scan: &Scan, kb: &KnowledgeBase, lang: Lang) {
     for f in &scan.flows {
         let kind = match f.kind {
             EdgeKind::DeliversTo => w.inbound.to_string(),
+            EdgeKind::SendsVia if f.detail.is_some() => format!(
+                "{} ({})",
+                w.outbound_dkim,
+                escape(f.detail.as_deref().unwrap_or(""))
+            ),
             EdgeKind::SendsVia => w.outbound.to_string(),
             EdgeKind::ReportsTo => format!(
                 "{} ({})",
                 w.reports,
                 escape(f.detail.as_deref().unwrap_or(""))
             ),
-            EdgeKind::ClientAccess => w.clients.to_string(),
+            EdgeKind::ClientAccess => match &f.detail {
+                Some(d) => format!("{} ({})", w.clients, escape(d)),
+                None => w.clients.to_string(),
+            },
+            EdgeKind::HasAccountsAt => format!(
+                "{} ({})",
+                w.accounts,
+                escape(f.detail.as_deref().unwrap_or(""))
+            ),
             other => other.label().to_string(),
         };
         let _ = writeln!(
