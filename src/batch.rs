@@ -147,7 +147,7 @@ impl DomainRow {
         let count = |b: Basis| transfers.clone().filter(|f| f.basis == b).count();
         Self {
             name: target.name.clone(),
-            domain: scan.domain.clone(),
+            domain: crate::render::markdown::shown_domain(scan).to_string(),
             status: status.into(),
             error: None,
             services: services.into_iter().collect(),

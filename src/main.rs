@@ -517,7 +517,11 @@ fn print_summary(
     out: &Path,
     files: &[&str],
 ) {
-    println!("{} — as of {}", scan.domain, scan.as_of);
+    println!(
+        "{} — as of {}",
+        printable(transfermap::render::markdown::shown_domain(scan)),
+        scan.as_of
+    );
     if scan.findings.is_empty() {
         println!("  no path to a third country or a third country's law was found");
     }

@@ -55,7 +55,11 @@ pub struct Scan {
     pub format: String,
     pub version: u32,
     pub tool_version: String,
+    /// The domain as queried (ASCII; IDN labels in punycode).
     pub domain: String,
+    /// The domain as people write it (IDN labels in Unicode).
+    #[serde(default)]
+    pub display_domain: String,
     pub as_of: NaiveDate,
     pub customer_country: Option<String>,
     pub resolver: String,
@@ -100,6 +104,13 @@ pub fn normalise_domain(input: &str) -> Result<String, ScanError> {
         ));
     }
     Ok(collect::dns::canonical_name(&name.to_ascii()))
+}
+
+/// `xn--rksmrgs-5wao1o.se` → `räksmörgås.se`; ASCII names unchanged.
+pub fn display_domain(ascii: &str) -> String {
+    hickory_resolver::proto::rr::Name::from_ascii(ascii)
+        .map(|n| n.to_utf8().trim_end_matches('.').to_string())
+        .unwrap_or_else(|_| ascii.to_string())
 }
 
 /// The country a ccTLD names, if the maps know it (`.se` → `SE`).
@@ -199,6 +210,7 @@ pub async fn scan_domain(
         format: SCAN_FORMAT.into(),
         version: SCAN_FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").into(),
+        display_domain: display_domain(&domain),
         domain,
         as_of: ctx.as_of,
         customer_country,

@@ -192,3 +192,32 @@ fn maps_check_reports_file_line_and_field() {
         "{err}"
     );
 }
+
+#[test]
+fn unicode_domains_are_queried_as_punycode_and_shown_in_unicode() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("xn--rksmrgs-5wao1o.se.zone"),
+        "$ORIGIN xn--rksmrgs-5wao1o.se.\n$TTL 3600\n@ IN SOA ns hostmaster 1 3600 900 1209600 3600\n@ IN NS ns\nns IN A 62.20.151.2\n@ IN MX 10 mail\nmail IN A 62.20.151.25\n",
+    )
+    .unwrap();
+    let zones = dir.path().display().to_string();
+    let run = run(&["scan", "Räksmörgås.se", "--zone-file", &zones]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    assert_eq!(scan["domain"], "xn--rksmrgs-5wao1o.se");
+    assert_eq!(scan["display_domain"], "räksmörgås.se");
+    assert!(scan["evidence"][0]["name"] == "xn--rksmrgs-5wao1o.se");
+    assert!(
+        run.file("report.md")
+            .starts_with("# Transfer map: räksmörgås.se")
+    );
+    assert!(run.stdout().contains("räksmörgås.se"));
+    assert!(
+        scan["graph"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["from"] == "addr:62.20.151.25" && e["to"] == "country:SE")
+    );
+}

@@ -130,3 +130,119 @@ fn names_outside_the_served_zones_are_refused_evidence() {
     assert!(statuses.iter().all(|s| s != "answer"), "{statuses:?}");
     assert!(findings(&scan).is_empty());
 }
+
+#[test]
+fn servfail_from_upstream_is_recorded_not_fatal() {
+    let server = ServfailServer::start();
+    let resolver = server.addr.to_string();
+    let run = run(&[
+        "scan",
+        "example.se",
+        "--resolver",
+        &resolver,
+        "--timeout",
+        "1",
+    ]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    let mx = scan["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["record_type"] == "MX")
+        .expect("MX evidence");
+    assert_eq!(mx["outcome"]["status"], "serv-fail", "{mx:#?}");
+    assert!(run.file("report.md").contains("SERVFAIL"));
+    assert!(findings(&scan).is_empty());
+}
+
+/// A zone with records too large for UDP: the resolver must retry over
+/// TCP, and the oversized text must stay bounded in every output.
+#[test]
+fn answers_too_large_for_udp_come_over_tcp_and_stay_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    // A 16 KB SPF record (64 networks, each string under 255 bytes) and a
+    // ~60 KB TXT record of hostile text.
+    let nets: Vec<String> = (0..64).map(|i| format!("ip4:62.20.{i}.0/24")).collect();
+    let mut spf_strings = vec!["\"v=spf1 \"".to_string()];
+    for chunk in nets.chunks(8) {
+        spf_strings.push(format!("\"{} \"", chunk.join(" ")));
+    }
+    spf_strings.push("\"-all\"".into());
+    let padding = "<script>\\\"]; } x".repeat(12);
+    let big: Vec<String> = (0..330).map(|i| format!("\"{i:03}{padding}\"")).collect();
+    let zone = format!(
+        "$ORIGIN large.example.\n$TTL 3600\n@ IN SOA ns hostmaster 1 3600 900 1209600 3600\n@ IN NS ns\nns IN A 62.20.151.2\n\
+@ IN MX 10 mail\nmail IN A 62.20.151.25\n@ IN TXT {}\nbig IN TXT {}\n_dmarc IN CNAME big\n",
+        spf_strings.join(" "),
+        big.join(" ")
+    );
+    std::fs::write(dir.path().join("large.example.zone"), zone).unwrap();
+    let dns = DnsFixture::start(dir.path());
+    let run = scan_live(&dns, "large.example", &[]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    assert_evidence_complete(&scan);
+    // The whole SPF record arrived (it cannot over UDP): all 64 networks.
+    let authorised = scan["collection"]["spf"]["root"]["authorises"]
+        .as_array()
+        .unwrap();
+    assert_eq!(authorised.len(), 64, "SPF record incomplete");
+    // The big record was fetched and recorded too.
+    let big = scan["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "_dmarc.large.example")
+        .expect("DMARC evidence");
+    let text_len: usize = big["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().len())
+        .sum();
+    assert!(
+        text_len > 60_000,
+        "the large TXT did not arrive whole ({text_len} bytes)"
+    );
+    // Outputs stay bounded and inert.
+    let report = run.file("report.md");
+    assert!(
+        report.len() < 200_000,
+        "report.md is {} bytes",
+        report.len()
+    );
+    assert!(!report.contains("<script>"));
+    let dot = run.file("transfer-map.dot");
+    assert!(run.file("transfer-map.svg").contains("</svg>"));
+    assert!(dot.len() < 200_000);
+}
+
+#[test]
+fn redirect_chains_are_followed_and_loops_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("redirect.example.zone"),
+        "$ORIGIN redirect.example.\n$TTL 3600\n@ IN SOA ns hostmaster 1 3600 900 1209600 3600\n@ IN NS ns\nns IN A 62.20.151.2\n\
+@ IN MX 10 mail\nmail IN A 62.20.151.25\n\
+@ IN TXT \"v=spf1 redirect=r1.redirect.example\"\n\
+r1 IN TXT \"v=spf1 redirect=r2.redirect.example\"\n\
+r2 IN TXT \"v=spf1 ip4:62.20.151.0/24 redirect=r1.redirect.example\"\n",
+    )
+    .unwrap();
+    let dns = DnsFixture::start(dir.path());
+    let run = scan_live(&dns, "redirect.example", &[]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    let root = &scan["collection"]["spf"]["root"];
+    assert_eq!(root["children"][0]["reached_by"], "redirect");
+    assert_eq!(
+        root["children"][0]["children"][0]["domain"],
+        "r2.redirect.example"
+    );
+    let problems = serde_json::to_string(&scan["problems"]).unwrap();
+    assert!(problems.contains("redirect loop"), "{problems}");
+    // The network behind the chain is mapped.
+    let edges = scan["graph"]["edges"].as_array().unwrap();
+    assert!(edges.iter().any(|e| e["to"] == "range:62.20.151.0/24"));
+}

@@ -171,11 +171,13 @@ pub fn graph(scan: &Scan, kb: &KnowledgeBase, lang: Lang) -> Graph {
     let title = match lang {
         Lang::En => format!(
             "Where e-mail of {} can go (as of {})",
-            scan.domain, scan.as_of
+            super::markdown::shown_domain(scan),
+            scan.as_of
         ),
         Lang::Sv => format!(
             "Vart e-post för {} kan gå (per {})",
-            scan.domain, scan.as_of
+            super::markdown::shown_domain(scan),
+            scan.as_of
         ),
     };
     let mut stmts = vec![

@@ -181,6 +181,15 @@ fn words(lang: Lang) -> &'static Words {
     }
 }
 
+/// The domain as people write it (Unicode), falling back to the queried form.
+pub fn shown_domain(scan: &Scan) -> &str {
+    if scan.display_domain.is_empty() {
+        &scan.domain
+    } else {
+        &scan.display_domain
+    }
+}
+
 fn label_of<'a>(scan: &'a Scan, key: &'a str) -> &'a str {
     scan.graph
         .nodes
@@ -201,7 +210,7 @@ fn evidence_line(scan: &Scan, id: EvidenceId) -> String {
 pub fn report(scan: &Scan, kb: &KnowledgeBase, lang: Lang) -> String {
     let w = words(lang);
     let mut s = String::new();
-    let _ = writeln!(s, "# {}: {}\n", w.title, escape(&scan.domain));
+    let _ = writeln!(s, "# {}: {}\n", w.title, escape(shown_domain(scan)));
     let _ = writeln!(s, "## {}\n", w.scope);
     let _ = writeln!(s, "- {}: **{}**", w.as_of, scan.as_of);
     let _ = writeln!(

@@ -168,3 +168,58 @@ pub fn assert_evidence_complete(scan: &Value) {
         }
     }
 }
+
+/// A DNS server on 127.0.0.1 (UDP) that answers every question with
+/// SERVFAIL: a broken upstream, as a real one looks on the wire.
+pub struct ServfailServer {
+    pub addr: SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ServfailServer {
+    pub fn start() -> Self {
+        use hickory_proto::op::{Message, ResponseCode};
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_millis(50)))
+            .expect("timeout");
+        let addr = socket.local_addr().expect("addr");
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let Ok((n, peer)) = socket.recv_from(&mut buf) else {
+                    continue;
+                };
+                let Ok(query) = Message::from_vec(&buf[..n]) else {
+                    continue;
+                };
+                let mut reply = Message::response(query.metadata.id, query.metadata.op_code);
+                reply.metadata.response_code = ResponseCode::ServFail;
+                reply.metadata.recursion_desired = query.metadata.recursion_desired;
+                for q in query.queries {
+                    reply.add_query(q);
+                }
+                if let Ok(bytes) = reply.to_vec() {
+                    let _ = socket.send_to(&bytes, peer);
+                }
+            }
+        });
+        Self {
+            addr,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for ServfailServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
