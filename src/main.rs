@@ -209,7 +209,7 @@ fn load_maps(dir: Option<&Path>) -> Result<KnowledgeBase, String> {
 fn maps_check(dir: Option<&Path>) -> Result<ExitCode, String> {
     let kb = load_maps(dir)?;
     println!(
-        "maps OK ({}): {} files, {} countries, {} adequacy decisions, {} regimes, {} providers, {} services, {} sites, {} declarations, {} fingerprints",
+        "maps OK ({}): {} files, {} countries, {} adequacy decisions, {} regimes, {} providers, {} services, {} sites, {} declarations, {} fingerprints, {} sub-processors",
         kb.origin,
         kb.files.len(),
         kb.countries.len(),
@@ -219,7 +219,8 @@ fn maps_check(dir: Option<&Path>) -> Result<ExitCode, String> {
         kb.services.len(),
         kb.sites.len(),
         kb.declarations.len(),
-        kb.fingerprints.len()
+        kb.fingerprints.len(),
+        kb.subprocessors.len()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -74,6 +74,7 @@ pub struct KnowledgeBase {
     pub sites: BTreeMap<String, Site>,
     pub declarations: Vec<Declaration>,
     pub fingerprints: Vec<Fingerprint>,
+    pub subprocessors: Vec<Subprocessor>,
     /// References waiting for every file to be read.
     references_pending: Vec<model::Reference>,
 }

@@ -133,6 +133,19 @@ pub struct Declaration {
     pub origin: Origin,
 }
 
+/// A sub-processor a provider publishes for its services.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subprocessor {
+    /// The provider whose list names it.
+    pub provider: String,
+    pub name: String,
+    pub country: String,
+    pub function: String,
+    /// The services it works for; empty means all of the provider's services.
+    pub services: Vec<String>,
+    pub origin: Origin,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FingerprintKind {
@@ -211,6 +224,7 @@ pub struct ParsedFile {
     pub sites: Vec<Site>,
     pub declarations: Vec<Declaration>,
     pub fingerprints: Vec<Fingerprint>,
+    pub subprocessors: Vec<Subprocessor>,
     pub references: Vec<Reference>,
 }
 
@@ -235,6 +249,22 @@ struct RawFile {
     declaration: Vec<Spanned<RawDeclaration>>,
     #[serde(default)]
     fingerprint: Vec<Spanned<RawFingerprint>>,
+    #[serde(default)]
+    subprocessor: Vec<Spanned<RawSubprocessor>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSubprocessor {
+    provider: Spanned<String>,
+    name: String,
+    country: Spanned<String>,
+    function: String,
+    #[serde(default)]
+    services: Vec<Spanned<String>>,
+    source: String,
+    checked: NaiveDate,
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -515,6 +545,23 @@ pub(super) fn parse_file(name: &str, text: &str) -> Result<ParsedFile, MapsProbl
             kind: f.kind,
             pattern: f.pattern,
             target,
+        });
+    }
+    for sp in raw.subprocessor {
+        let span = sp.span();
+        let sp = sp.into_inner();
+        reference(RefKind::Provider, &sp.provider, "provider");
+        reference(RefKind::Country, &sp.country, "country");
+        for s in &sp.services {
+            reference(RefKind::Service, s, "services");
+        }
+        out.subprocessors.push(Subprocessor {
+            origin: origin(span, &sp.source, sp.checked, &sp.note),
+            provider: sp.provider.into_inner(),
+            name: sp.name,
+            country: sp.country.into_inner(),
+            function: sp.function,
+            services: sp.services.into_iter().map(Spanned::into_inner).collect(),
         });
     }
     out.references = refs;

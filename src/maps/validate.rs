@@ -168,6 +168,17 @@ pub(super) fn merge(kb: &mut KnowledgeBase, file: ParsedFile, problems: &mut Vec
         }
         kb.fingerprints.push(f);
     }
+    for sp in file.subprocessors {
+        check_origin(&sp.origin, problems);
+        if sp.name.trim().is_empty() {
+            problems.push(problem(
+                &sp.origin,
+                "name",
+                "empty sub-processor name".into(),
+            ));
+        }
+        kb.subprocessors.push(sp);
+    }
     kb.references_pending.extend(file.references);
 }
 
