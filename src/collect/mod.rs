@@ -7,6 +7,7 @@ pub mod dmarc;
 pub mod dns;
 pub mod geo;
 pub mod spf;
+pub mod spf_check;
 pub mod zone_server;
 
 use std::collections::{BTreeMap, BTreeSet};
