@@ -45,7 +45,7 @@ const KNOWN_DEVIATIONS: &[(&str, &str)] = &[(
 )];
 
 /// Long enough for loopback, short enough that the suite's timeouts are quick.
-const RESOLVER_TIMEOUT: Duration = Duration::from_millis(400);
+const RESOLVER_TIMEOUT: Duration = Duration::from_millis(750);
 
 struct Case {
     name: String,
