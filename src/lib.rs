@@ -15,3 +15,4 @@ pub mod analyse;
 pub mod graph;
 pub mod render;
 pub mod scan;
+pub mod spf_report;

@@ -2,7 +2,7 @@
 //! library, prints, and maps errors to exit codes (0 ok, 1 findings at or
 //! above `--fail-on`, 2 usage or input error).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -45,6 +45,14 @@ enum Command {
   transfermap scan bollebygd.se --zone-file examples/bollebygd/after --out out/after\n  \
   transfermap scan bollebygd.se --zone-file examples/bollebygd/after --as-of 2021-05-01 --lang sv")]
     Scan(Box<ScanArgs>),
+    /// Check SPF (RFC 7208): may an address send mail for a sender?
+    #[command(after_help = "Examples:\n  \
+  transfermap spf check --ip 40.107.22.71 --sender info@bollebygd.se\n  \
+  transfermap spf check --ip 62.20.151.25 --sender kommun@example.se --zone-file zones/")]
+    Spf {
+        #[command(subcommand)]
+        command: SpfCommand,
+    },
     /// Work with the knowledge base (maps/).
     Maps {
         #[command(subcommand)]
@@ -59,6 +67,35 @@ enum MapsCommand {
         /// Directory of *.toml files to check.
         dir: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum SpfCommand {
+    /// Evaluate check_host() for one client address and sender, and show
+    /// every record consulted with its DNS evidence.
+    Check(SpfCheckArgs),
+}
+
+#[derive(Args)]
+struct SpfCheckArgs {
+    /// The SMTP client's IP address.
+    #[arg(long)]
+    ip: IpAddr,
+    /// MAIL FROM address (a bare domain means postmaster@domain; "" means postmaster@HELO).
+    #[arg(long)]
+    sender: String,
+    /// HELO/EHLO name (for %{h}, and required when --sender is empty).
+    #[arg(long)]
+    helo: Option<String>,
+    /// Ask this DNS server (IP:PORT) instead of the system's resolver.
+    #[arg(long, value_name = "IP:PORT", conflicts_with = "zone_files")]
+    resolver: Option<SocketAddr>,
+    /// Serve these zone files (or directories of *.zone) on loopback and ask them.
+    #[arg(long = "zone-file", value_name = "PATH")]
+    zone_files: Vec<PathBuf>,
+    /// Seconds to wait for one DNS answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
+    timeout: f64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -188,6 +225,9 @@ fn main() -> ExitCode {
         Command::Maps {
             command: MapsCommand::Check { dir },
         } => maps_check(dir.as_deref()),
+        Command::Spf {
+            command: SpfCommand::Check(args),
+        } => run_spf_check(args),
     };
     match result {
         Ok(code) => code,
@@ -196,6 +236,34 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn run_spf_check(args: SpfCheckArgs) -> Result<ExitCode, String> {
+    if !(args.timeout > 0.0 && args.timeout <= 60.0) {
+        return Err("--timeout must be between 0 and 60 seconds".into());
+    }
+    let opts = transfermap::spf_report::SpfCheckOptions {
+        ip: args.ip,
+        sender: args.sender,
+        helo: args.helo,
+        resolver: args
+            .resolver
+            .map_or(ResolverChoice::System, ResolverChoice::Server),
+        zone_files: args.zone_files,
+        timeout: Duration::from_secs_f64(args.timeout),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let report = runtime
+        .block_on(transfermap::spf_report::spf_check_report(&opts))
+        .map_err(|e| e.to_string())?;
+    // DNS text is attacker-controlled: no control characters reach the terminal.
+    for line in report.to_string().lines() {
+        println!("{}", printable(line));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn load_maps(dir: Option<&Path>) -> Result<KnowledgeBase, String> {

@@ -221,3 +221,54 @@ fn unicode_domains_are_queried_as_punycode_and_shown_in_unicode() {
             .any(|e| e["from"] == "addr:62.20.151.25" && e["to"] == "country:SE")
     );
 }
+
+#[test]
+fn spf_check_explains_the_verdict_with_evidence() {
+    let zones = example_zone("after");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
+        .args([
+            "spf",
+            "check",
+            "--ip",
+            "40.107.22.71",
+            "--sender",
+            "info@bollebygd.se",
+            "--zone-file",
+            &zones,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("result:      pass"), "{text}");
+    assert!(text.contains("ip4:40.107.0.0/16"), "{text}");
+    assert!(
+        text.contains("E1 DNS spf.protection.outlook.com TXT"),
+        "{text}"
+    );
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
+        .args([
+            "spf",
+            "check",
+            "--ip",
+            "192.0.2.1",
+            "--sender",
+            "info@bollebygd.se",
+            "--zone-file",
+            &zones,
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("result:      fail"));
+
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
+        .args(["spf", "check", "--ip", "not-an-ip", "--sender", "x@y.se"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

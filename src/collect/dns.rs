@@ -57,6 +57,8 @@ pub enum RecordData {
         port: u16,
         target: String,
     },
+    /// A PTR target (reverse lookups), canonical spelling.
+    Ptr(String),
     Other(String),
 }
 
@@ -499,7 +501,7 @@ async fn ask_resolver(
     name: &str,
     record_type: RecordType,
 ) -> (DnsOutcome, Vec<RecordData>, Vec<String>, Option<bool>) {
-    let fqdn = match Name::from_utf8(format!("{name}.")) {
+    let fqdn = match dns_name(name) {
         Ok(n) => n,
         Err(e) => {
             return (
@@ -516,7 +518,7 @@ async fn ask_resolver(
             let mut records = Vec::new();
             let mut shown = Vec::new();
             for record in lookup.answers() {
-                let owner = canonical_name(&record.name.to_utf8());
+                let owner = canonical_name(&name_text(&record.name));
                 shown.push(format!("{owner} {} {}", record.record_type(), record.data));
                 records.push(reduce(&owner, &record.data));
             }
@@ -556,11 +558,12 @@ fn reduce(owner: &str, data: &RData) -> RecordData {
         RData::AAAA(a) => RecordData::Aaaa(a.0),
         RData::CNAME(c) => RecordData::Cname {
             owner: owner.to_string(),
-            target: canonical_name(&c.0.to_utf8()),
+            target: canonical_name(&name_text(&c.0)),
         },
+        RData::PTR(ptr) => RecordData::Ptr(canonical_name(&name_text(&ptr.0))),
         RData::MX(mx) => RecordData::Mx {
             preference: mx.preference,
-            exchange: canonical_name(&mx.exchange.to_utf8()),
+            exchange: canonical_name(&name_text(&mx.exchange)),
         },
         RData::TXT(txt) => {
             // RFC 7208 §3.3: the strings of one TXT record are joined without spaces.
@@ -574,10 +577,38 @@ fn reduce(owner: &str, data: &RData) -> RecordData {
         RData::SRV(srv) => RecordData::Srv {
             priority: srv.priority,
             port: srv.port,
-            target: canonical_name(&srv.target.to_utf8()),
+            target: canonical_name(&name_text(&srv.target)),
         },
         other => RecordData::Other(other.to_string()),
     }
+}
+
+/// The wire name for `name`. Host names (and Unicode ones, via IDNA) go
+/// through `from_utf8`; an ASCII name that IDNA rejects is still a legal DNS
+/// name — SPF targets may hold any visible character (RFC 7208 §7.1), even
+/// spaces after macro expansion — and is sent label by label as it is.
+fn dns_name(name: &str) -> Result<Name, String> {
+    Name::from_utf8(format!("{name}.")).or_else(|e| {
+        if name.is_ascii() && !name.is_empty() {
+            Name::from_labels(name.split('.').map(str::as_bytes)).map_err(|e| e.to_string())
+        } else {
+            Err(e.to_string())
+        }
+    })
+}
+
+/// A name from an answer in the spelling [`DnsClient::query`] takes back:
+/// Unicode for IDN names, and the labels as they are (not the backslash
+/// escapes of presentation format) for names with other characters.
+fn name_text(name: &Name) -> String {
+    let utf8 = name.to_utf8();
+    if !utf8.contains('\\') {
+        return utf8;
+    }
+    name.iter()
+        .map(|label| String::from_utf8_lossy(label).into_owned())
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// Lower case, no trailing dot: the one spelling used for names everywhere.

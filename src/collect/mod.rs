@@ -8,6 +8,7 @@ pub mod dns;
 pub mod families;
 pub mod geo;
 pub mod spf;
+pub mod spf_check;
 pub mod zone_server;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -4,14 +4,19 @@
 //! resolver code path runs as in a live scan: real queries over real UDP
 //! and TCP sockets, answered by `hickory-server` from the zone files.
 
+use std::collections::{HashMap, HashSet};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_server::Server;
-use hickory_server::proto::rr::{LowerName, Name};
+use hickory_server::net::runtime::Time;
+use hickory_server::proto::op::{Header, HeaderCounts, MessageType, Metadata};
+use hickory_server::proto::rr::rdata::SOA;
+use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType};
 use hickory_server::proto::serialize::txt::Parser;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::store::in_memory::InMemoryZoneHandler;
 use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneHandler, ZoneType};
 
@@ -58,11 +63,73 @@ pub fn expand_zone_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ZoneError> {
     Ok(out)
 }
 
+/// Names the server never answers, each with the record types it still
+/// answers for that name (possibly none).
+#[derive(Debug, Clone, Default)]
+pub struct Silence {
+    names: HashMap<LowerName, HashSet<RecordType>>,
+}
+
+impl Silence {
+    /// Never answer questions about `name`, except of the `answered` types.
+    pub fn add(&mut self, name: &Name, answered: impl IntoIterator<Item = RecordType>) {
+        self.names
+            .entry(LowerName::from(name))
+            .or_default()
+            .extend(answered);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    fn silences(&self, name: &LowerName, rtype: RecordType) -> bool {
+        self.names
+            .get(name)
+            .is_some_and(|answered| !answered.contains(&rtype))
+    }
+}
+
+/// The catalog, except for silenced names.
+struct Responder {
+    catalog: Catalog,
+    silence: Silence,
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for Responder {
+    async fn handle_request<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        response_handle: R,
+    ) -> ResponseInfo {
+        if let Ok(info) = request.request_info()
+            && self
+                .silence
+                .silences(info.query.name(), info.query.query_type())
+        {
+            // Nothing is sent: to the client this is a server that never answers.
+            let metadata = Metadata::new(
+                request.metadata.id,
+                MessageType::Response,
+                request.metadata.op_code,
+            );
+            return ResponseInfo::from(Header {
+                metadata,
+                counts: HeaderCounts::default(),
+            });
+        }
+        self.catalog
+            .handle_request::<R, T>(request, response_handle)
+            .await
+    }
+}
+
 /// A running authoritative server. Dropping it stops it.
 pub struct ZoneServer {
     addr: SocketAddr,
     zones: Vec<String>,
-    server: Server<Catalog>,
+    server: Server<Responder>,
 }
 
 impl ZoneServer {
@@ -82,9 +149,45 @@ impl ZoneServer {
             zones.push(origin.to_utf8().trim_end_matches('.').to_string());
             catalog.upsert(lower, vec![Arc::new(handler) as Arc<dyn ZoneHandler>]);
         }
+        Self::serve(catalog, zones, Silence::default()).await
+    }
+
+    /// Serve zones built in code: each origin with its records (a SOA is
+    /// added when none is given). The origin may be the root, `.`, to serve
+    /// any name from one zone. `silence` lists names never answered.
+    pub async fn start_zones(
+        zones: Vec<(Name, Vec<Record>)>,
+        silence: Silence,
+    ) -> Result<Self, ZoneError> {
+        let mut catalog = Catalog::new();
+        let mut names = Vec::new();
+        for (origin, records) in zones {
+            let lower = LowerName::from(&origin);
+            if catalog.contains(&lower) {
+                return Err(ZoneError::Duplicate {
+                    zone: origin.to_string(),
+                    path: PathBuf::from("(built in code)"),
+                });
+            }
+            let handler =
+                zone_from_records(&origin, records).map_err(|message| ZoneError::Parse {
+                    path: PathBuf::from(origin.to_string()),
+                    message,
+                })?;
+            names.push(origin.to_utf8().trim_end_matches('.').to_string());
+            catalog.upsert(lower, vec![Arc::new(handler) as Arc<dyn ZoneHandler>]);
+        }
+        Self::serve(catalog, names, silence).await
+    }
+
+    async fn serve(
+        catalog: Catalog,
+        zones: Vec<String>,
+        silence: Silence,
+    ) -> Result<Self, ZoneError> {
         let (udp, tcp) = bind_pair().await?;
         let addr = udp.local_addr().map_err(ZoneError::Bind)?;
-        let mut server = Server::new(catalog);
+        let mut server = Server::new(Responder { catalog, silence });
         server.register_socket(udp);
         server.register_listener(tcp, Duration::from_secs(5), 64 * 1024);
         Ok(Self {
@@ -130,6 +233,37 @@ fn load_zone(path: &Path) -> Result<(Name, InMemoryZoneHandler), ZoneError> {
         InMemoryZoneHandler::new(origin.clone(), records, ZoneType::Primary, AxfrPolicy::Deny)
             .map_err(parse_err)?;
     Ok((origin, handler))
+}
+
+/// An in-memory zone from records; a SOA for `origin` is made up when the
+/// records have none (it is needed for negative answers).
+fn zone_from_records(origin: &Name, records: Vec<Record>) -> Result<InMemoryZoneHandler, String> {
+    let mut handler =
+        InMemoryZoneHandler::empty(origin.clone(), ZoneType::Primary, AxfrPolicy::Deny);
+    let serial = 1;
+    if !records.iter().any(|r| r.record_type() == RecordType::SOA) {
+        let soa = SOA::new(
+            Name::from_labels(["ns", "invalid"]).map_err(|e| e.to_string())?,
+            Name::from_labels(["hostmaster", "invalid"]).map_err(|e| e.to_string())?,
+            serial,
+            3600,
+            600,
+            86400,
+            60,
+        );
+        handler.upsert_mut(
+            Record::from_rdata(origin.clone(), 3600, RData::SOA(soa)),
+            serial,
+        );
+    }
+    for record in records {
+        if !origin.zone_of(&record.name) {
+            return Err(format!("{} is not in zone {origin}", record.name));
+        }
+        // An identical record given twice is kept once, as DNS does.
+        handler.upsert_mut(record, serial);
+    }
+    Ok(handler)
 }
 
 /// UDP and TCP on the same free loopback port; retried because the UDP port
