@@ -62,10 +62,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum MapsCommand {
-    /// Validate a maps directory (default: the maps built into this binary).
+    /// Validate a maps directory on top of the built-in maps (default: the
+    /// built-in maps alone). Errors name the file, line and field.
     Check {
         /// Directory of *.toml files to check.
         dir: Option<PathBuf>,
+        /// Check DIR on its own, without the built-in maps under it.
+        #[arg(long)]
+        alone: bool,
     },
 }
 
@@ -192,9 +196,15 @@ struct ScanArgs {
     #[arg(long = "customer-country", value_name = "CC")]
     customer_country: Option<String>,
 
-    /// Read the knowledge base from this directory instead of the built-in maps.
+    /// Add the maps in DIR (e.g. your contracted mail filter, an archive
+    /// service) on top of the built-in knowledge base; an entry with the id
+    /// of a built-in one replaces it.
     #[arg(long, value_name = "DIR")]
     maps: Option<PathBuf>,
+
+    /// Use only the maps in --maps DIR, not the built-in ones.
+    #[arg(long = "maps-alone", requires = "maps")]
+    maps_alone: bool,
 
     /// Geolocated-country database (.mmdb: DB-IP, GeoLite2/GeoIP2 Country or City).
     #[arg(long = "geoip-country", value_name = "FILE")]
@@ -223,8 +233,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => run_scan(*args),
         Command::Maps {
-            command: MapsCommand::Check { dir },
-        } => maps_check(dir.as_deref()),
+            command: MapsCommand::Check { dir, alone },
+        } => maps_check(dir.as_deref(), alone),
         Command::Spf {
             command: SpfCommand::Check(args),
         } => run_spf_check(args),
@@ -266,16 +276,17 @@ fn run_spf_check(args: SpfCheckArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn load_maps(dir: Option<&Path>) -> Result<KnowledgeBase, String> {
-    match dir {
-        Some(d) => KnowledgeBase::from_dir(d),
-        None => KnowledgeBase::embedded(),
+fn load_maps(dir: Option<&Path>, alone: bool) -> Result<KnowledgeBase, String> {
+    match (dir, alone) {
+        (Some(d), true) => KnowledgeBase::from_dir(d),
+        (Some(d), false) => KnowledgeBase::embedded_with(d),
+        (None, _) => KnowledgeBase::embedded(),
     }
     .map_err(|e| e.to_string())
 }
 
-fn maps_check(dir: Option<&Path>) -> Result<ExitCode, String> {
-    let kb = load_maps(dir)?;
+fn maps_check(dir: Option<&Path>, alone: bool) -> Result<ExitCode, String> {
+    let kb = load_maps(dir, alone)?;
     println!(
         "maps OK ({}): {} files, {} countries, {} adequacy decisions, {} regimes, {} providers, {} services, {} sites, {} declarations, {} fingerprints, {} sub-processors",
         kb.origin,
@@ -376,7 +387,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
             FormatArg::Svg => Format::Svg,
         })
         .collect();
-    let kb = Arc::new(load_maps(args.maps.as_deref())?);
+    let kb = Arc::new(load_maps(args.maps.as_deref(), args.maps_alone)?);
     let geo = Arc::new(open_geo(&args)?);
     let as_of = args
         .as_of

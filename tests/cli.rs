@@ -20,7 +20,11 @@ fn bollebygd_before_stays_in_sweden() {
     assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
     let scan = run.scan();
     assert_evidence_complete(&scan);
-    assert!(findings(&scan).is_empty(), "{:#?}", findings(&scan));
+    let all = findings(&scan);
+    assert!(all.iter().all(|f| f["country"] == ""), "{all:#?}");
+    // Its own servers are not in the maps: reported as unknown hosts.
+    assert!(all.iter().all(|f| f["rule"] == "TM110"), "{all:#?}");
+    assert!(all.iter().any(|f| f["subject"] == "host:mx1.bollebygd.se"));
     assert!(run.file("transfer-map.svg").contains("<svg"));
 }
 
@@ -176,13 +180,14 @@ fn maps_check_reports_file_line_and_field() {
         "[[provider]]\nid = \"x\"\nname = \"X\"\ncountry = \"US\"\nparent = \"nobody\"\nsource = \"https://example.org\"\nchecked = \"2026-01-01\"\n",
     )
     .unwrap();
-    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
-        .args(["maps", "check"])
+    // On its own, the directory lacks countries as well as the parent.
+    let alone = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
+        .args(["maps", "check", "--alone"])
         .arg(dir.path())
         .output()
         .unwrap();
-    assert_eq!(bad.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(alone.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&alone.stderr);
     assert!(
         err.contains("bad.toml:5: field `parent`: unknown provider `nobody`"),
         "{err}"
@@ -191,6 +196,19 @@ fn maps_check_reports_file_line_and_field() {
         err.contains("bad.toml:4: field `country`: unknown country `US`"),
         "{err}"
     );
+    // On top of the built-in maps, US exists; the parent still does not.
+    let layered = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
+        .args(["maps", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(layered.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&layered.stderr);
+    assert!(
+        err.contains("bad.toml:5: field `parent`: unknown provider `nobody`"),
+        "{err}"
+    );
+    assert!(!err.contains("unknown country `US`"), "{err}");
 }
 
 #[test]

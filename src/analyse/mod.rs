@@ -54,6 +54,9 @@ pub struct Finding {
     pub path: Vec<Hop>,
     pub status: LegalStatus,
     pub as_of: NaiveDate,
+    /// What the finding is about, in one line (e.g. the two countries that disagree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Traverse the graph and return the findings, most severe first.
@@ -78,13 +81,15 @@ pub fn analyse(
             .map(|e| e.id())
             .collect();
         for entry in entries {
-            for f in from_entry(graph, kb, entry, as_of) {
-                let key = (
-                    f.rule.clone(),
-                    f.entry.clone(),
-                    f.subject.clone(),
-                    f.country.clone(),
-                );
+            for mut f in from_entry(graph, kb, entry, as_of) {
+                f.as_of = as_of;
+                // Notes about one host or address are made once, whichever flow reaches it.
+                let entry = if f.country.is_empty() {
+                    String::new()
+                } else {
+                    f.entry.clone()
+                };
+                let key = (f.rule.clone(), entry, f.subject.clone(), f.country.clone());
                 if seen.insert(key) {
                     findings.push(f);
                 }
@@ -150,23 +155,198 @@ fn from_entry(
             }
         }
     }
-    terminals
+    let mut out: Vec<Finding> = terminals
         .into_iter()
         .filter_map(|(n, e)| {
-            let (rule, country) = terminal(graph, kb, e, as_of)?;
+            let (terminal_kind, country) = terminal(graph, kb, e, as_of)?;
             let path = path_to(graph, &via, n, Some(e));
+            let rule = classify(&path, terminal_kind);
             Some(finding(graph, kb, rule, country, path, n, as_of))
         })
-        .collect()
+        .collect();
+    out.extend(unknowns(graph, &via, &done));
+    out.extend(disagreements(graph, &via, &done));
+    out
 }
 
-/// Is this edge the last step into a third country? Returns the rule and country.
+/// What kind of last step reaches the third country.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Terminal {
+    /// An address geolocated there (measured).
+    Located,
+    /// A declared site there.
+    Site,
+    /// A company incorporated there (its law applies).
+    Incorporated,
+    /// A network holder registered there.
+    Registered,
+}
+
+/// The rule for a path: what enters it (the first hop) and how it ends.
+fn classify(path: &[Hop], terminal: Terminal) -> &'static str {
+    let first = path.first();
+    let report = first.filter(|h| h.edge == EdgeKind::ReportsTo);
+    if let Some(h) = report {
+        let detail = h.detail.as_deref().unwrap_or("");
+        return if detail.starts_with("ruf") {
+            "TM106"
+        } else {
+            "TM107"
+        };
+    }
+    if path.iter().any(|h| h.edge == EdgeKind::SubProcesses) && terminal == Terminal::Incorporated {
+        return "TM105";
+    }
+    match terminal {
+        Terminal::Located if first.is_some_and(|h| h.edge == EdgeKind::SendsVia) => "TM108",
+        Terminal::Located => "TM101",
+        Terminal::Site => "TM102",
+        Terminal::Incorporated => "TM103",
+        Terminal::Registered => "TM104",
+    }
+}
+
+/// TM110: hosts and tokens on a flow that nothing attributes to a known
+/// service, provider or network operator. Unknown is not EU-only.
+fn unknowns(
+    graph: &TransferGraph,
+    via: &HashMap<NodeIndex, EdgeIndex>,
+    reached: &BTreeSet<NodeIndex>,
+) -> Vec<Finding> {
+    let g = &graph.graph;
+    let mut out = Vec::new();
+    for &n in reached {
+        let node = &g[n];
+        let is_token = node.kind == NodeKind::Domain && node.key.starts_with("token:");
+        if node.kind != NodeKind::Host && !is_token {
+            continue;
+        }
+        let out_kinds: Vec<EdgeKind> = g
+            .edges_directed(n, Direction::Outgoing)
+            .map(|e| e.weight().kind)
+            .collect();
+        if out_kinds.iter().any(|k| {
+            matches!(
+                k,
+                EdgeKind::PartOf | EdgeKind::OperatedBy | EdgeKind::AliasOf
+            )
+        }) {
+            continue;
+        }
+        // A host whose addresses sit in a network the maps attribute is known.
+        let operated = g.edges_directed(n, Direction::Outgoing).any(|e| {
+            e.weight().kind == EdgeKind::ResolvesTo
+                && g.edges_directed(e.target(), Direction::Outgoing).any(|a| {
+                    a.weight().kind == EdgeKind::AnnouncedBy
+                        && g.edges_directed(a.target(), Direction::Outgoing)
+                            .any(|o| o.weight().kind == EdgeKind::OperatedBy)
+                })
+        });
+        if operated {
+            continue;
+        }
+        let holders: Vec<String> = g
+            .edges_directed(n, Direction::Outgoing)
+            .filter(|e| e.weight().kind == EdgeKind::ResolvesTo)
+            .flat_map(|e| g.edges_directed(e.target(), Direction::Outgoing))
+            .filter(|a| a.weight().kind == EdgeKind::AnnouncedBy)
+            .map(|a| g[a.target()].label.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let path = path_to(graph, via, n, None);
+        let note = if is_token {
+            format!(
+                "verification token `{}` of a service the maps do not know",
+                node.label.trim_start_matches("verification token ")
+            )
+        } else if holders.is_empty() {
+            format!(
+                "{} is not attributed to any known service or operator",
+                node.label
+            )
+        } else {
+            format!(
+                "{} is in {} — not in the maps; add it to the maps or the organisation model",
+                node.label,
+                holders.join(", ")
+            )
+        };
+        out.push(simple_finding("TM110", path, n, graph, note));
+    }
+    out
+}
+
+/// TM109: an address whose registry country (the holder's jurisdiction)
+/// differs from its geolocated country — said plainly so that neither is
+/// mistaken for the other.
+fn disagreements(
+    graph: &TransferGraph,
+    via: &HashMap<NodeIndex, EdgeIndex>,
+    reached: &BTreeSet<NodeIndex>,
+) -> Vec<Finding> {
+    let g = &graph.graph;
+    let mut out = Vec::new();
+    for &n in reached {
+        if g[n].kind != NodeKind::Address {
+            continue;
+        }
+        let located: Option<String> = g
+            .edges_directed(n, Direction::Outgoing)
+            .find(|e| e.weight().kind == EdgeKind::LocatedIn)
+            .and_then(|e| g[e.target()].country.clone());
+        let registered: Option<String> = g
+            .edges_directed(n, Direction::Outgoing)
+            .filter(|e| e.weight().kind == EdgeKind::AnnouncedBy)
+            .flat_map(|e| g.edges_directed(e.target(), Direction::Outgoing))
+            .find(|e| e.weight().kind == EdgeKind::RegisteredIn)
+            .and_then(|e| g[e.target()].country.clone());
+        if let (Some(l), Some(r)) = (located, registered)
+            && l != r
+        {
+            let path = path_to(graph, via, n, None);
+            let note = format!(
+                "{}: geolocated {l}, network holder registered {r}",
+                g[n].label
+            );
+            out.push(simple_finding("TM109", path, n, graph, note));
+        }
+    }
+    out
+}
+
+/// A finding that is not a transfer (no country, no legal status).
+fn simple_finding(
+    code: &'static str,
+    path: Vec<Hop>,
+    subject: NodeIndex,
+    graph: &TransferGraph,
+    note: String,
+) -> Finding {
+    let r = rule(code);
+    Finding {
+        id: String::new(),
+        rule: code.to_string(),
+        severity: r.severity,
+        basis: r.basis,
+        country: String::new(),
+        regimes: Vec::new(),
+        entry: path.first().map(|h| h.to.clone()).unwrap_or_default(),
+        subject: graph.graph[subject].key.clone(),
+        path,
+        status: LegalStatus::EuEea,
+        as_of: NaiveDate::default(),
+        note: Some(note),
+    }
+}
+
+/// Is this edge the last step into a third country? Returns how, and the country.
 fn terminal(
     graph: &TransferGraph,
     kb: &KnowledgeBase,
     e: EdgeIndex,
     as_of: NaiveDate,
-) -> Option<(&'static str, String)> {
+) -> Option<(Terminal, String)> {
     let g = &graph.graph;
     let (from, to) = g.edge_endpoints(e)?;
     let country = g[to]
@@ -176,15 +356,14 @@ fn terminal(
     if kb.in_eea(&country, as_of) {
         return None;
     }
-    let edge = &g[e];
-    let rule = match (edge.kind, g[from].kind) {
-        (EdgeKind::LocatedIn, NodeKind::Address | NodeKind::AddressRange) => "TM101",
-        (EdgeKind::LocatedIn, NodeKind::Site) => "TM102",
-        (EdgeKind::IncorporatedIn, NodeKind::Provider) => "TM103",
-        (EdgeKind::RegisteredIn, _) => "TM104",
+    let how = match (g[e].kind, g[from].kind) {
+        (EdgeKind::LocatedIn, NodeKind::Address | NodeKind::AddressRange) => Terminal::Located,
+        (EdgeKind::LocatedIn, NodeKind::Site) => Terminal::Site,
+        (EdgeKind::IncorporatedIn, NodeKind::Provider) => Terminal::Incorporated,
+        (EdgeKind::RegisteredIn, _) => Terminal::Registered,
         _ => return None,
     };
-    Some((rule, country))
+    Some((how, country))
 }
 
 /// The hops from the personal data to `end`, plus the final edge.
@@ -246,11 +425,17 @@ fn finding(
     };
     let certified = certifications(graph, kb, &path, subject, as_of);
     let status = legal::status_on(kb, &country, as_of, Some(&certified));
+    let note = match r.basis {
+        Basis::Declared if rule_code == "TM105" => {
+            Some(format!("sub-processor {}", g[subject].label))
+        }
+        _ => None,
+    };
     Finding {
         id: String::new(),
         rule: rule_code.to_string(),
         severity: r.severity,
-        basis: r.basis,
+        basis: basis_of(&path),
         country,
         regimes,
         entry: path.first().map(|h| h.to.clone()).unwrap_or_default(),
@@ -258,6 +443,23 @@ fn finding(
         path,
         status,
         as_of,
+        note,
+    }
+}
+
+/// The kind of knowledge the last step rests on.
+fn basis_of(path: &[Hop]) -> Basis {
+    let Some(last) = path.last() else {
+        return Basis::Measured;
+    };
+    let through_site = path.iter().any(|h| h.to.starts_with("site:"));
+    match last.edge {
+        EdgeKind::LocatedIn if through_site || last.from.starts_with("site:") => Basis::Declared,
+        EdgeKind::LocatedIn => Basis::Measured,
+        EdgeKind::IncorporatedIn if path.iter().any(|h| h.edge == EdgeKind::SubProcesses) => {
+            Basis::Declared
+        }
+        _ => Basis::Legal,
     }
 }
 
@@ -345,6 +547,7 @@ fn domain_findings(
             }],
             status: LegalStatus::EuEea,
             as_of,
+            note: Some(p.message.clone()),
         });
     }
     out

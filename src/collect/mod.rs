@@ -32,6 +32,9 @@ pub struct MailExchanger {
     pub preference: u16,
     pub host: String,
     pub evidence: EvidenceId,
+    /// No MX record: mail goes to the domain's own address (RFC 5321 §5.1).
+    #[serde(default)]
+    pub implicit: bool,
 }
 
 /// The MX lookup of one domain.
@@ -249,12 +252,27 @@ async fn collect_mx(dns: &mut DnsClient, log: &mut EvidenceLog, domain: &str) ->
                 preference: *preference,
                 host: exchange.clone(),
                 evidence: answer.evidence,
+                implicit: false,
             }),
             _ => None,
         })
         .collect();
     exchangers.sort_by(|a, b| (a.preference, &a.host).cmp(&(b.preference, &b.host)));
     exchangers.dedup_by(|a, b| a.host == b.host);
+    // A name that exists without MX still receives mail at its own address
+    // (RFC 5321 §5.1); a null MX ("." ) means it takes none (RFC 7505).
+    let null_mx = answer
+        .records
+        .iter()
+        .any(|r| matches!(r, RecordData::Mx { exchange, .. } if exchange.is_empty()));
+    if exchangers.is_empty() && !null_mx && answer.outcome == crate::evidence::DnsOutcome::NoData {
+        exchangers.push(MailExchanger {
+            preference: 0,
+            host: domain.to_string(),
+            evidence: answer.evidence,
+            implicit: true,
+        });
+    }
     MxSet {
         domain: domain.to_string(),
         exchangers,
@@ -386,7 +404,7 @@ fn domain_problems(
             });
         }
     }
-    if mx.exchangers.is_empty() {
+    if mx.exchangers.iter().all(|m| m.implicit) {
         out.push(DomainProblem {
             code: "no-mx".into(),
             message: format!("no usable MX record for {}", mx.domain),

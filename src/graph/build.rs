@@ -126,6 +126,7 @@ impl Builder<'_> {
 
         self.families(data);
         self.declarations();
+        self.subprocessors();
     }
 
     /// DKIM delegations, discovery names, TLS-RPT receivers, verification tokens.
@@ -572,6 +573,66 @@ impl Builder<'_> {
                         self.g.edge(six, site, kind, detail, &[dev]);
                     }
                 }
+            }
+        }
+    }
+
+    /// The sub-processors the provider (or its parent) publishes for a service.
+    fn subprocessors(&mut self) {
+        let services: Vec<(String, String)> = self
+            .g
+            .graph
+            .node_weights()
+            .filter(|n| n.kind == NodeKind::Service)
+            .filter_map(|n| {
+                let id = n.key.strip_prefix("service:")?;
+                let provider = self.kb.services.get(id)?.provider.clone();
+                Some((id.to_string(), provider))
+            })
+            .collect();
+        for (sid, provider) in services {
+            let chain: Vec<String> = self
+                .kb
+                .provider_chain(&provider)
+                .iter()
+                .map(|p| p.id.clone())
+                .collect();
+            let list: Vec<_> = self
+                .kb
+                .subprocessors
+                .iter()
+                .filter(|sp| chain.contains(&sp.provider))
+                .filter(|sp| sp.services.is_empty() || sp.services.contains(&sid))
+                .cloned()
+                .collect();
+            let Some(six) = self.g.find(&format!("service:{sid}")) else {
+                continue;
+            };
+            for sp in list {
+                let ev = self.map_ev(&sp.origin, "subprocessor", &sp.name);
+                let slug: String = sp
+                    .name
+                    .to_lowercase()
+                    .chars()
+                    .map(|c| if c.is_alphanumeric() { c } else { '-' })
+                    .collect();
+                let node = self.g.node(
+                    format!("subprocessor:{slug}"),
+                    NodeKind::Provider,
+                    format!("{} ({})", sp.name, sp.function),
+                    Some(sp.country.clone()),
+                    &[ev],
+                );
+                self.g.edge(
+                    six,
+                    node,
+                    EdgeKind::SubProcesses,
+                    Some(sp.function.clone()),
+                    &[ev],
+                );
+                let country = self.country(&sp.country, ev);
+                self.g
+                    .edge(node, country, EdgeKind::IncorporatedIn, None, &[ev]);
             }
         }
     }

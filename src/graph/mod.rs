@@ -60,6 +60,8 @@ pub enum EdgeKind {
     Stores,
     /// A service processes or replicates data at a site (declared).
     ProcessesIn,
+    /// A provider's published sub-processor works for a service (declared).
+    SubProcesses,
     ResolvesTo,
     AliasOf,
     /// A host or record belongs to a service (fingerprint).
@@ -89,6 +91,7 @@ impl EdgeKind {
                 | EdgeKind::HasAccountsAt
                 | EdgeKind::Stores
                 | EdgeKind::ProcessesIn
+                | EdgeKind::SubProcesses
         )
     }
 
@@ -103,6 +106,7 @@ impl EdgeKind {
             EdgeKind::HasAccountsAt => "has accounts at",
             EdgeKind::Stores => "stores in",
             EdgeKind::ProcessesIn => "processes in",
+            EdgeKind::SubProcesses => "sub-processor",
             EdgeKind::ResolvesTo => "resolves to",
             EdgeKind::AliasOf => "alias of",
             EdgeKind::PartOf => "part of",

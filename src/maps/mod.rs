@@ -87,26 +87,48 @@ impl KnowledgeBase {
         Self::from_files("embedded", files)
     }
 
-    /// The maps in `dir` (every `*.toml`, recursively).
+    /// The maps in `dir` alone (every `*.toml`, recursively).
     pub fn from_dir(dir: &Path) -> Result<Self, MapsError> {
         let mut files = Vec::new();
         collect_dir(dir, dir, &mut files)?;
         Self::from_files(&dir.display().to_string(), files)
     }
 
-    fn from_files(origin: &str, mut files: Vec<MapFile>) -> Result<Self, MapsError> {
-        files.sort_by(|a, b| a.name.cmp(&b.name));
+    /// The shipped maps with the user's directory on top: an entry in `dir`
+    /// with the id (or, for declarations, fingerprints and sub-processors,
+    /// the key) of a shipped one replaces it; everything else is added.
+    /// This is how an organisation adds its contracted mail filter or
+    /// corrects an entry without copying the whole knowledge base.
+    pub fn embedded_with(dir: &Path) -> Result<Self, MapsError> {
+        let mut shipped = Vec::new();
+        collect_embedded(&SHIPPED, &mut shipped);
+        let mut own = Vec::new();
+        collect_dir(dir, dir, &mut own)?;
+        Self::from_layers(&format!("embedded + {}", dir.display()), vec![shipped, own])
+    }
+
+    fn from_files(origin: &str, files: Vec<MapFile>) -> Result<Self, MapsError> {
+        Self::from_layers(origin, vec![files])
+    }
+
+    fn from_layers(origin: &str, layers: Vec<Vec<MapFile>>) -> Result<Self, MapsError> {
         let mut kb = KnowledgeBase {
             origin: origin.to_string(),
             ..Default::default()
         };
         let mut problems = Vec::new();
-        for file in &files {
-            kb.files.push(file.name.clone());
-            match model::parse_file(&file.name, &file.text) {
-                Ok(parsed) => validate::merge(&mut kb, parsed, &mut problems),
-                Err(p) => problems.push(p),
+        for mut files in layers {
+            files.sort_by(|a, b| a.name.cmp(&b.name));
+            // Duplicates are errors within a layer; a later layer overrides.
+            let mut layer = KnowledgeBase::default();
+            for file in &files {
+                layer.files.push(file.name.clone());
+                match model::parse_file(&file.name, &file.text) {
+                    Ok(parsed) => validate::merge(&mut layer, parsed, &mut problems),
+                    Err(p) => problems.push(p),
+                }
             }
+            kb.overlay(layer);
         }
         validate::check_references(&kb, &mut problems);
         if problems.is_empty() {
@@ -114,6 +136,44 @@ impl KnowledgeBase {
         } else {
             Err(MapsError::Invalid(problems))
         }
+    }
+
+    /// Put `layer` on top of `self`.
+    fn overlay(&mut self, layer: KnowledgeBase) {
+        self.files.extend(layer.files);
+        self.countries.extend(layer.countries);
+        self.regimes.extend(layer.regimes);
+        self.providers.extend(layer.providers);
+        self.services.extend(layer.services);
+        self.sites.extend(layer.sites);
+        let ids: Vec<&String> = layer.adequacy.iter().map(|a| &a.id).collect();
+        self.adequacy.retain(|a| !ids.contains(&&a.id));
+        self.adequacy.extend(layer.adequacy);
+        let keys: Vec<(&String, &String)> = layer
+            .declarations
+            .iter()
+            .map(|d| (&d.service, &d.customers))
+            .collect();
+        self.declarations
+            .retain(|d| !keys.contains(&(&d.service, &d.customers)));
+        self.declarations.extend(layer.declarations);
+        let keys: Vec<(FingerprintKind, String)> = layer
+            .fingerprints
+            .iter()
+            .map(|f| (f.kind, f.pattern.to_ascii_lowercase()))
+            .collect();
+        self.fingerprints
+            .retain(|f| !keys.contains(&(f.kind, f.pattern.to_ascii_lowercase())));
+        self.fingerprints.extend(layer.fingerprints);
+        let keys: Vec<(&String, &String)> = layer
+            .subprocessors
+            .iter()
+            .map(|s| (&s.provider, &s.name))
+            .collect();
+        self.subprocessors
+            .retain(|s| !keys.contains(&(&s.provider, &s.name)));
+        self.subprocessors.extend(layer.subprocessors);
+        self.references_pending.extend(layer.references_pending);
     }
 
     pub fn country_name(&self, code: &str, lang: crate::Lang) -> String {

@@ -454,7 +454,11 @@ fn table(s: &mut String, scan: &Scan, kb: &KnowledgeBase, lang: Lang) {
             f.basis.label(lang),
             escape(&country),
             escape(label_of(scan, &f.entry)),
-            escape(&f.status.describe(lang)),
+            if f.country.is_empty() {
+                escape(f.note.as_deref().unwrap_or("—"))
+            } else {
+                escape(&f.status.describe(lang))
+            },
             id = f.id,
             anchor = f.id.to_lowercase(),
         );
@@ -481,6 +485,9 @@ fn paths(s: &mut String, scan: &Scan, kb: &KnowledgeBase, lang: Lang) {
                 escape(&f.country)
             );
             let _ = writeln!(s, "- {}: {}", w.status, escape(&f.status.describe(lang)));
+        }
+        if let Some(note) = &f.note {
+            let _ = writeln!(s, "- {}", escape(note));
         }
         let _ = writeln!(
             s,
