@@ -45,6 +45,13 @@ enum Command {
   transfermap scan bollebygd.se --zone-file examples/bollebygd/after --out out/after\n  \
   transfermap scan bollebygd.se --zone-file examples/bollebygd/after --as-of 2021-05-01 --lang sv")]
     Scan(Box<ScanArgs>),
+    /// Show the paths of a saved scan, hop by hop with their evidence and
+    /// sources — all of them, or those matching the filters.
+    #[command(after_help = "Examples:\n  \
+  transfermap explain out/after/scan.json --country US\n  \
+  transfermap explain out/after/scan.json --rule TM103 --as-of 2021-05-01\n  \
+  transfermap explain out/after/scan.json --provider microsoft")]
+    Explain(ExplainArgs),
     /// Check SPF (RFC 7208): may an address send mail for a sender?
     #[command(after_help = "Examples:\n  \
   transfermap spf check --ip 40.107.22.71 --sender info@bollebygd.se\n  \
@@ -71,6 +78,29 @@ enum MapsCommand {
         #[arg(long)]
         alone: bool,
     },
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// A scan.json written by `transfermap scan`.
+    scan: PathBuf,
+    /// Only paths that reach this country (ISO code, e.g. US).
+    #[arg(long)]
+    country: Option<String>,
+    /// Only this rule (code like TM103, or name like third-country-law).
+    #[arg(long)]
+    rule: Option<String>,
+    /// Only paths through a provider or service whose name or id contains this.
+    #[arg(long)]
+    provider: Option<String>,
+    /// Judge the legal status again as of this date (no DNS is asked).
+    #[arg(long = "as-of", value_name = "DATE")]
+    as_of: Option<NaiveDate>,
+    /// Read the knowledge base with these maps on top (as for scan).
+    #[arg(long, value_name = "DIR")]
+    maps: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "en")]
+    lang: LangArg,
 }
 
 #[derive(Subcommand)]
@@ -238,6 +268,7 @@ fn main() -> ExitCode {
         Command::Spf {
             command: SpfCommand::Check(args),
         } => run_spf_check(args),
+        Command::Explain(args) => run_explain(args),
     };
     match result {
         Ok(code) => code,
@@ -246,6 +277,29 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn run_explain(args: ExplainArgs) -> Result<ExitCode, String> {
+    let text = std::fs::read_to_string(&args.scan)
+        .map_err(|e| format!("cannot read {}: {e}", args.scan.display()))?;
+    let mut scan = render::read_scan(&text).map_err(|e| format!("{}: {e}", args.scan.display()))?;
+    let kb = load_maps(args.maps.as_deref(), false)?;
+    if let Some(date) = args.as_of {
+        scan.findings = transfermap::scan::reanalyse(&scan, &kb, date);
+        scan.as_of = date;
+    }
+    let lang = match args.lang {
+        LangArg::En => Lang::En,
+        LangArg::Sv => Lang::Sv,
+    };
+    let filter = transfermap::render::explain::Filter {
+        country: args.country,
+        rule: args.rule,
+        provider: args.provider,
+    };
+    let (out, _) = transfermap::render::explain::explain(&scan, &kb, &filter, lang);
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_spf_check(args: SpfCheckArgs) -> Result<ExitCode, String> {

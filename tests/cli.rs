@@ -290,3 +290,58 @@ fn spf_check_explains_the_verdict_with_evidence() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn explain_filters_paths_and_rejudges_an_old_date() {
+    let scan_run = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &example_zone("after"),
+        "--as-of",
+        "2026-11-25",
+    ]);
+    assert_eq!(scan_run.code(), 0, "stderr: {}", scan_run.stderr());
+    let file = scan_run.out.path().join("scan.json").display().to_string();
+    let explain = |extra: &[&str]| {
+        let mut args = vec!["explain", file.as_str()];
+        args.extend_from_slice(extra);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let us = explain(&[
+        "--rule",
+        "TM103",
+        "--country",
+        "US",
+        "--provider",
+        "microsoft",
+    ]);
+    assert!(us.contains("3 of"), "{us}");
+    assert!(
+        us.contains("Microsoft Ireland Operations Ltd —owned by→ Microsoft Corporation"),
+        "{us}"
+    );
+    assert!(
+        us.contains("maps/providers/microsoft.toml"),
+        "evidence cites the map entry: {us}"
+    );
+    assert!(us.contains("recipient is certified"), "{us}");
+    let old = explain(&["--rule", "third-country-law", "--as-of", "2021-05-01"]);
+    assert!(old.contains("Privacy Shield"), "{old}");
+    let none = explain(&["--country", "CN"]);
+    assert!(none.contains(": 0 of"), "{none}");
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
+        .args(["explain", "/nonexistent.json"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -3,6 +3,7 @@
 //! format it is written into.
 
 pub mod dot;
+pub mod explain;
 pub mod markdown;
 
 use std::io::Write;
