@@ -232,6 +232,12 @@ struct ScanArgs {
     #[arg(long, value_name = "DIR")]
     maps: Option<PathBuf>,
 
+    /// Merge the organisation's own model (TOML): what DNS cannot see — mail
+    /// filter, mail servers, archive, backup, support — with sites and
+    /// operators. Also describes a planned state (e.g. the target of a move).
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+
     /// Use only the maps in --maps DIR, not the built-in ones.
     #[arg(long = "maps-alone", requires = "maps")]
     maps_alone: bool,
@@ -442,6 +448,12 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         })
         .collect();
     let kb = Arc::new(load_maps(args.maps.as_deref(), args.maps_alone)?);
+    let model = match &args.model {
+        Some(file) => Some(Arc::new(
+            transfermap::maps::org::OrgModel::load(file, &kb).map_err(|e| e.to_string())?,
+        )),
+        None => None,
+    };
     let geo = Arc::new(open_geo(&args)?);
     let as_of = args
         .as_of
@@ -476,6 +488,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         as_of,
         customer_country,
         zone_files: source.zone_files.clone(),
+        model,
     });
     let threshold = args.fail_on.map(|f| match f {
         FailOn::High => Severity::High,

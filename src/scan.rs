@@ -179,6 +179,8 @@ pub struct ScanContext {
     /// Fixed customer country; `None` means: from each domain's ccTLD.
     pub customer_country: Option<String>,
     pub zone_files: Vec<String>,
+    /// The organisation's own model (`--model`), merged into the graph.
+    pub model: Option<Arc<crate::maps::org::OrgModel>>,
 }
 
 /// Run the pipeline for one domain: collect → graph → analyse.
@@ -200,6 +202,7 @@ pub async fn scan_domain(
         kb,
         &mut log,
         &BuildOptions {
+            model: ctx.model.as_deref(),
             customer_country: customer_country.clone(),
             as_of: ctx.as_of,
         },
@@ -253,6 +256,7 @@ pub async fn scan(
         as_of: opts.as_of,
         customer_country: opts.customer_country.clone(),
         zone_files: source.zone_files.clone(),
+        model: None,
     };
     let mut dns = source.run.client();
     let result = scan_domain(&mut dns, &ctx, &domain).await;

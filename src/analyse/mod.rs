@@ -453,6 +453,10 @@ fn basis_of(path: &[Hop]) -> Basis {
         return Basis::Measured;
     };
     let through_site = path.iter().any(|h| h.to.starts_with("site:"));
+    let modelled = last.from.starts_with("site:model:") || last.from.starts_with("operator:");
+    if modelled {
+        return Basis::Organisation;
+    }
     match last.edge {
         EdgeKind::LocatedIn if through_site || last.from.starts_with("site:") => Basis::Declared,
         EdgeKind::LocatedIn => Basis::Measured,

@@ -38,6 +38,8 @@ pub enum Basis {
     Declared,
     /// From the law a party is subject to.
     Legal,
+    /// Declared by the organisation itself (its model).
+    Organisation,
 }
 
 impl Basis {
@@ -47,6 +49,8 @@ impl Basis {
             (Basis::Measured, En) => "measured",
             (Basis::Declared, En) => "declared",
             (Basis::Legal, En) => "legal",
+            (Basis::Organisation, En) => "declared by the organisation",
+            (Basis::Organisation, Sv) => "uppgiven av organisationen",
             (Basis::Measured, Sv) => "uppmätt",
             (Basis::Declared, Sv) => "uppgiven",
             (Basis::Legal, Sv) => "rättslig",

@@ -12,9 +12,12 @@ use crate::collect::geo::GeoFacts;
 use crate::collect::spf::{Authorised, SpfNode};
 use crate::collect::{Collection, HostResolution, MxSet, network_ends};
 use crate::evidence::{EvidenceId, EvidenceLog, Observation};
+use crate::maps::org::{OrgModel, STORING_KINDS};
 use crate::maps::{FingerprintKind, FingerprintTarget, KnowledgeBase, Origin};
 
-pub struct BuildOptions {
+pub struct BuildOptions<'m> {
+    /// What the organisation declares about its own system.
+    pub model: Option<&'m OrgModel>,
     /// The customer's country, for choosing which of a provider's data
     /// location declarations applies (e.g. `SE`: Swedish tenants).
     pub customer_country: Option<String>,
@@ -26,7 +29,7 @@ struct Builder<'a> {
     kb: &'a KnowledgeBase,
     log: &'a mut EvidenceLog,
     c: &'a Collection,
-    opts: &'a BuildOptions,
+    opts: &'a BuildOptions<'a>,
     /// Map entries already recorded as evidence, by file and line.
     map_evidence: HashMap<(String, usize), EvidenceId>,
 }
@@ -36,7 +39,7 @@ pub fn build(
     c: &Collection,
     kb: &KnowledgeBase,
     log: &mut EvidenceLog,
-    opts: &BuildOptions,
+    opts: &BuildOptions<'_>,
 ) -> TransferGraph {
     let mut b = Builder {
         g: TransferGraph::default(),
@@ -125,6 +128,9 @@ impl Builder<'_> {
         }
 
         self.families(data);
+        if let Some(model) = self.opts.model {
+            self.model(data, model);
+        }
         self.declarations();
         self.subprocessors();
     }
@@ -572,6 +578,121 @@ impl Builder<'_> {
                         let detail = Some(format!("declared for {} customers", decl.customers));
                         self.g.edge(six, site, kind, detail, &[dev]);
                     }
+                }
+            }
+        }
+    }
+
+    /// Merge the organisation's model: its components, how mail passes
+    /// between them, where they stand and who runs them.
+    fn model(&mut self, data: NodeIndex, model: &OrgModel) {
+        let mut ids = HashMap::new();
+        for c in &model.components {
+            let origin = Origin {
+                file: model.file.clone(),
+                line: c.line,
+                source: model.source.clone(),
+                checked: model.checked,
+                note: c.note.clone(),
+            };
+            let ev = self.map_ev(&origin, "component", &c.id);
+            let node = self.g.node(
+                format!("component:{}", c.id),
+                NodeKind::Component,
+                c.name.clone(),
+                None,
+                &[ev],
+            );
+            ids.insert(c.id.clone(), (node, ev));
+            for host in &c.hosts {
+                if let Some(h) = self.g.find(&format!("host:{host}")) {
+                    self.g.edge(
+                        h,
+                        node,
+                        EdgeKind::PartOf,
+                        Some("organisation model".into()),
+                        &[ev],
+                    );
+                }
+            }
+            let storing = STORING_KINDS.contains(&c.kind.as_str());
+            for site in &c.sites {
+                let slug: String = site
+                    .name
+                    .to_lowercase()
+                    .chars()
+                    .map(|ch| if ch.is_alphanumeric() { ch } else { '-' })
+                    .collect();
+                let six = self.g.node(
+                    format!("site:model:{slug}"),
+                    NodeKind::Site,
+                    site.name.clone(),
+                    Some(site.country.clone()),
+                    &[ev],
+                );
+                let kind = if storing {
+                    EdgeKind::Stores
+                } else {
+                    EdgeKind::ProcessesIn
+                };
+                self.g.edge(
+                    node,
+                    six,
+                    kind,
+                    Some("declared by the organisation".into()),
+                    &[ev],
+                );
+                let country = self.country(&site.country, ev);
+                self.g.edge(
+                    six,
+                    country,
+                    EdgeKind::LocatedIn,
+                    Some("declared".into()),
+                    &[ev],
+                );
+            }
+            let operator = match (&c.provider, &c.operator, &c.operator_country) {
+                (Some(p), _, _) => self.provider(p),
+                (None, Some(name), Some(cc)) => {
+                    let slug: String = name
+                        .to_lowercase()
+                        .chars()
+                        .map(|ch| if ch.is_alphanumeric() { ch } else { '-' })
+                        .collect();
+                    let op = self.g.node(
+                        format!("operator:{slug}"),
+                        NodeKind::Provider,
+                        name.clone(),
+                        Some(cc.clone()),
+                        &[ev],
+                    );
+                    let country = self.country(cc, ev);
+                    self.g
+                        .edge(op, country, EdgeKind::IncorporatedIn, None, &[ev]);
+                    Some(op)
+                }
+                _ => None,
+            };
+            if let Some(op) = operator {
+                self.g.edge(
+                    node,
+                    op,
+                    EdgeKind::OperatedBy,
+                    Some("organisation model".into()),
+                    &[ev],
+                );
+            }
+        }
+        for c in &model.components {
+            let (node, ev) = ids[&c.id];
+            for from in &c.receives_from {
+                let source = if from == "mailboxes" {
+                    Some(data)
+                } else {
+                    ids.get(from).map(|x| x.0)
+                };
+                if let Some(src) = source {
+                    self.g.edge(src, node, EdgeKind::FlowsTo, None, &[ev]);
                 }
             }
         }

@@ -35,6 +35,9 @@ pub enum NodeKind {
     Country,
     /// A third country's law that can compel access (CLOUD Act, FISA 702).
     Regime,
+    /// A part of the organisation's own mail system, from its model
+    /// (mail filter, mail server, archive, backup …).
+    Component,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -62,6 +65,8 @@ pub enum EdgeKind {
     ProcessesIn,
     /// A provider's published sub-processor works for a service (declared).
     SubProcesses,
+    /// Mail passes from one part of the organisation's system to the next (model).
+    FlowsTo,
     ResolvesTo,
     AliasOf,
     /// A host or record belongs to a service (fingerprint).
@@ -92,6 +97,7 @@ impl EdgeKind {
                 | EdgeKind::Stores
                 | EdgeKind::ProcessesIn
                 | EdgeKind::SubProcesses
+                | EdgeKind::FlowsTo
         )
     }
 
@@ -107,6 +113,7 @@ impl EdgeKind {
             EdgeKind::Stores => "stores in",
             EdgeKind::ProcessesIn => "processes in",
             EdgeKind::SubProcesses => "sub-processor",
+            EdgeKind::FlowsTo => "passes to",
             EdgeKind::ResolvesTo => "resolves to",
             EdgeKind::AliasOf => "alias of",
             EdgeKind::PartOf => "part of",

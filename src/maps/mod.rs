@@ -6,6 +6,7 @@
 //! directory; `--maps DIR` reads another directory instead.
 
 mod model;
+pub mod org;
 mod validate;
 
 use std::collections::BTreeMap;

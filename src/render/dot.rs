@@ -132,6 +132,7 @@ fn shape(kind: NodeKind) -> (&'static str, &'static str) {
         NodeKind::Site => ("box3d", "#ffffff"),
         NodeKind::Country => ("note", "#ffffff"),
         NodeKind::Regime => ("octagon", "#ffffff"),
+        NodeKind::Component => ("box", "#eef3e8"),
     }
 }
 

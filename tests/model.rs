@@ -1,0 +1,143 @@
+//! Organisation models: what DNS cannot see, merged with basis "declared by
+//! the organisation".
+
+mod common;
+
+use common::*;
+
+fn model(name: &str) -> String {
+    example(&format!("bollebygd/{name}")).display().to_string()
+}
+
+#[test]
+fn the_before_model_reproduces_the_server_room_and_explains_the_hosts() {
+    let zones = example("bollebygd/before").display().to_string();
+    let run = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &zones,
+        "--model",
+        &model("model-before.toml"),
+    ]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    assert_evidence_complete(&scan);
+    let nodes: Vec<&str> = scan["graph"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["key"].as_str())
+        .collect();
+    for c in [
+        "firewalls",
+        "load-balancers",
+        "mail-filter",
+        "mail-servers",
+        "storage",
+        "archive",
+        "backup",
+        "nodes",
+        "dns-servers",
+    ] {
+        assert!(
+            nodes.contains(&format!("component:{c}").as_str()),
+            "missing {c}"
+        );
+    }
+    let edges = scan["graph"]["edges"].as_array().unwrap();
+    let has = |from: &str, kind: &str, to: &str| {
+        edges
+            .iter()
+            .any(|e| e["from"] == from && e["kind"] == kind && e["to"] == to)
+    };
+    assert!(has(
+        "component:mail-filter",
+        "flows-to",
+        "component:mail-servers"
+    ));
+    assert!(has(
+        "host:mx1.bollebygd.se",
+        "part-of",
+        "component:load-balancers"
+    ));
+    // The model names who runs the MX hosts: no longer unknown.
+    let all = findings(&scan);
+    assert!(
+        all.iter().all(|f| f["subject"] != "host:mx1.bollebygd.se"),
+        "{all:#?}"
+    );
+    assert!(all.iter().all(|f| f["country"] == ""), "{all:#?}");
+    // The model's evidence names the file and the organisation's source.
+    let ev = scan["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["entry"] == "component")
+        .unwrap()
+        .clone();
+    assert!(ev["file"].as_str().unwrap().ends_with("model-before.toml"));
+    assert!(ev["source"].as_str().unwrap().contains("Riskbedömning"));
+}
+
+#[test]
+fn a_modelled_site_abroad_is_a_finding_declared_by_the_organisation() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("model.toml");
+    std::fs::write(
+        &file,
+        "[organisation]\nname = \"Testkommun\"\nsource = \"IT inventory 2026\"\nchecked = \"2026-01-01\"\n\n\
+[[component]]\nid = \"backup\"\nname = \"Offsite backup\"\nkind = \"backup\"\nreceives_from = [\"mailboxes\"]\n\
+operator = \"Example Backup Inc.\"\noperator_country = \"US\"\nsites = [{ name = \"Backup vault, Virginia\", country = \"US\" }]\n",
+    )
+    .unwrap();
+    let zones = example("bollebygd/before").display().to_string();
+    let file_arg = file.display().to_string();
+    let run = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &zones,
+        "--model",
+        &file_arg,
+    ]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    let all = findings(&scan);
+    let site = with_rule(&all, "TM102");
+    assert_eq!(site.len(), 1, "{all:#?}");
+    assert_eq!(site[0]["basis"], "organisation");
+    assert_eq!(site[0]["subject"], "site:model:backup-vault--virginia");
+    let law = with_rule(&all, "TM103");
+    assert!(law.iter().any(|f| f["subject"] == "operator:example-backup-inc-" && f["basis"] == "organisation"), "{law:#?}");
+    assert!(
+        run.file("report.md")
+            .contains("declared by the organisation")
+    );
+}
+
+#[test]
+fn a_broken_model_names_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("model.toml");
+    std::fs::write(
+        &file,
+        "[organisation]\nname = \"X\"\nsource = \"s\"\nchecked = \"2026-01-01\"\n\n[[component]]\nid = \"a\"\nname = \"A\"\nkind = \"teleporter\"\nreceives_from = [\"nowhere\"]\nprovider = \"no-such-provider\"\n",
+    )
+    .unwrap();
+    let zones = example("bollebygd/before").display().to_string();
+    let file_arg = file.display().to_string();
+    let run = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &zones,
+        "--model",
+        &file_arg,
+    ]);
+    assert_eq!(run.code(), 2);
+    let err = run.stderr();
+    assert!(err.contains("model.toml:6: field `kind`"), "{err}");
+    assert!(err.contains("unknown provider `no-such-provider`"), "{err}");
+    assert!(err.contains("unknown component `nowhere`"), "{err}");
+}
