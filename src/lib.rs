@@ -12,6 +12,7 @@ pub enum Lang {
     Sv,
 }
 pub mod analyse;
+pub mod diff;
 pub mod graph;
 pub mod render;
 pub mod scan;

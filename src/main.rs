@@ -52,6 +52,13 @@ enum Command {
   transfermap explain out/after/scan.json --rule TM103 --as-of 2021-05-01\n  \
   transfermap explain out/after/scan.json --provider microsoft")]
     Explain(ExplainArgs),
+    /// Compare two scans (e.g. before and after a migration, or today and a
+    /// planned model): flows, providers, sites, sub-processors and findings
+    /// added, removed and changed.
+    #[command(after_help = "Examples:\n  \
+  transfermap diff out/before/scan.json out/after/scan.json --out out/diff\n  \
+  transfermap diff last-month.json today.json --out out/diff --fail-on-new high")]
+    Diff(DiffArgs),
     /// Check SPF (RFC 7208): may an address send mail for a sender?
     #[command(after_help = "Examples:\n  \
   transfermap spf check --ip 40.107.22.71 --sender info@bollebygd.se\n  \
@@ -78,6 +85,24 @@ enum MapsCommand {
         #[arg(long)]
         alone: bool,
     },
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The earlier scan.json.
+    before: PathBuf,
+    /// The later scan.json.
+    after: PathBuf,
+    /// Directory for diff.json, diff.md, diff.html, diff.dot and diff.svg.
+    #[arg(long, value_name = "DIR", default_value = "transfermap-diff")]
+    out: PathBuf,
+    #[arg(long, value_enum, default_value = "en")]
+    lang: LangArg,
+    /// Exit with status 1 when the later scan adds a finding of this rule
+    /// (TM103, third-country-law) or of this severity or worse (high, medium,
+    /// low, info) — for scheduled re-scans.
+    #[arg(long = "fail-on-new", value_name = "RULE|SEVERITY")]
+    fail_on_new: Option<String>,
 }
 
 #[derive(Args)]
@@ -150,8 +175,11 @@ enum FailOn {
 enum FormatArg {
     Json,
     Md,
+    Html,
     Dot,
     Svg,
+    Png,
+    Mermaid,
 }
 
 #[derive(Args)]
@@ -275,6 +303,7 @@ fn main() -> ExitCode {
             command: SpfCommand::Check(args),
         } => run_spf_check(args),
         Command::Explain(args) => run_explain(args),
+        Command::Diff(args) => run_diff(args),
     };
     match result {
         Ok(code) => code,
@@ -283,6 +312,85 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn read_scan_file(path: &Path) -> Result<transfermap::scan::Scan, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    render::read_scan(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn run_diff(args: DiffArgs) -> Result<ExitCode, String> {
+    let lang = match args.lang {
+        LangArg::En => Lang::En,
+        LangArg::Sv => Lang::Sv,
+    };
+    if let Some(what) = &args.fail_on_new {
+        let severity =
+            ["high", "medium", "low", "info"].contains(&what.to_ascii_lowercase().as_str());
+        let rule = transfermap::analyse::RULES
+            .iter()
+            .any(|r| r.code.eq_ignore_ascii_case(what) || r.name.eq_ignore_ascii_case(what));
+        if !severity && !rule {
+            return Err(format!(
+                "--fail-on-new `{what}` is neither a rule (e.g. TM103) nor a severity (high, medium, low, info)"
+            ));
+        }
+    }
+    let before = read_scan_file(&args.before)?;
+    let after = read_scan_file(&args.after)?;
+    let diff = transfermap::diff::diff(&before, &after);
+    let out = &args.out;
+    std::fs::create_dir_all(out)
+        .map_err(|e| format!("cannot create output directory {}: {e}", out.display()))?;
+    let write = |name: &str, bytes: &[u8]| {
+        render::write_atomic(&out.join(name), bytes).map_err(|e| e.to_string())
+    };
+    let mut json = serde_json::to_vec_pretty(&diff).map_err(|e| e.to_string())?;
+    json.push(b'\n');
+    write("diff.json", &json)?;
+    let md = render::diff::to_markdown(&diff, lang);
+    write("diff.md", md.as_bytes())?;
+    let dot_text = render::diff::to_dot(&diff, lang);
+    write("diff.dot", dot_text.as_bytes())?;
+    let svg = render::dot::to_svg(&dot_text);
+    if let Ok(svg) = &svg {
+        write("diff.svg", svg)?;
+    }
+    let caption = match lang {
+        Lang::En => "Green: added · red, dashed: removed · grey: unchanged.",
+        Lang::Sv => "Grönt: tillkommit · rött, streckat: borttaget · grått: oförändrat.",
+    };
+    let page = render::html::page(
+        &format!("{} — diff", after.domain),
+        &md,
+        svg.as_ref().ok().map(|v| v.as_slice()),
+        caption,
+        lang,
+    );
+    write("diff.html", page.as_bytes())?;
+    for line in md
+        .lines()
+        .filter(|l| l.starts_with("Findings:") || l.starts_with("Fynd:"))
+    {
+        println!("{line}");
+    }
+    println!(
+        "outputs in {}: diff.md, diff.html, diff.json, diff.dot{}",
+        out.display(),
+        if svg.is_ok() { ", diff.svg" } else { "" }
+    );
+    if let Err(e) = svg {
+        eprintln!("warning: {e}");
+    }
+    if let Some(what) = &args.fail_on_new {
+        let new = transfermap::diff::new_findings_matching(&diff, &after, what);
+        if !new.is_empty() {
+            eprintln!("{} new finding(s) match --fail-on-new {what}", new.len());
+            return Ok(ExitCode::from(1));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_explain(args: ExplainArgs) -> Result<ExitCode, String> {
@@ -445,6 +553,9 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
             FormatArg::Md => Format::Markdown,
             FormatArg::Dot => Format::Dot,
             FormatArg::Svg => Format::Svg,
+            FormatArg::Png => Format::Png,
+            FormatArg::Mermaid => Format::Mermaid,
+            FormatArg::Html => Format::Html,
         })
         .collect();
     let kb = Arc::new(load_maps(args.maps.as_deref(), args.maps_alone)?);

@@ -249,3 +249,25 @@ r2 IN TXT \"v=spf1 ip4:62.20.151.0/24 redirect=r1.redirect.example\"\n",
     let edges = scan["graph"]["edges"].as_array().unwrap();
     assert!(edges.iter().any(|e| e["to"] == "range:62.20.151.0/24"));
 }
+
+#[test]
+fn the_html_report_and_mermaid_of_a_hostile_zone_are_inert() {
+    let dns = DnsFixture::start(&zones("hostile"));
+    let run = scan_live(&dns, "hostile.example", &["--format", "json,html,mermaid"]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let html = run.file("report.html");
+    for raw in ["<script>", "<img", "<b>bold"] {
+        assert!(!html.contains(raw), "report.html contains raw `{raw}`");
+    }
+    assert!(
+        html.contains("&lt;script&gt;"),
+        "the hostile text is shown, escaped"
+    );
+    let mmd = run.file("transfer-map.mmd");
+    assert!(mmd.starts_with("flowchart LR"));
+    for line in mmd.lines().skip(1) {
+        // Every label stays inside its quotes: an even number of quote marks.
+        assert_eq!(line.matches('"').count() % 2, 0, "{line}");
+        assert!(!line.contains('<'), "{line}");
+    }
+}

@@ -69,11 +69,11 @@ pub fn quote(text: &str) -> String {
     out
 }
 
-fn attr(name: &str, value: &str) -> Attribute {
+pub(crate) fn attr(name: &str, value: &str) -> Attribute {
     Attribute(Id::Plain(name.to_string()), Id::Escaped(quote(value)))
 }
 
-fn node_id(key: &str) -> NodeId {
+pub(crate) fn node_id(key: &str) -> NodeId {
     NodeId(Id::Escaped(quote(key)), None)
 }
 
@@ -152,7 +152,7 @@ fn dot_node(n: &Node, highlighted: bool) -> DotNode {
     DotNode::new(node_id(&n.key), attrs)
 }
 
-fn edge_stmt(from: &str, to: &str, attrs: Vec<Attribute>) -> Stmt {
+pub(crate) fn edge_stmt(from: &str, to: &str, attrs: Vec<Attribute>) -> Stmt {
     Stmt::Edge(DotEdge {
         ty: EdgeTy::Pair(Vertex::N(node_id(from)), Vertex::N(node_id(to))),
         attributes: attrs,
@@ -328,6 +328,12 @@ pub fn to_dot(scan: &Scan, kb: &KnowledgeBase, lang: Lang) -> String {
     let mut text = graph(scan, kb, lang).print(&mut ctx);
     text.push('\n');
     text
+}
+
+/// Lay the DOT out with Graphviz and return PNG.
+pub fn to_png(dot: &str) -> Result<Vec<u8>, RenderError> {
+    graphviz_rust::exec_dot(dot.to_string(), vec![CommandArg::Format(Format::Png)])
+        .map_err(|e| RenderError::Graphviz(e.to_string()))
 }
 
 /// Lay the DOT out with Graphviz and return SVG.

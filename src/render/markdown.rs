@@ -327,7 +327,7 @@ fn summary(s: &mut String, scan: &Scan, kb: &KnowledgeBase, lang: Lang) {
     for (country, list) in by_country {
         let mut rules: Vec<String> = list
             .iter()
-            .map(|f| format!("{} ({})", f.rule, rule(&f.rule).basis.label(lang)))
+            .map(|f| format!("{} ({})", f.rule, f.basis.label(lang)))
             .collect();
         rules.sort();
         rules.dedup();

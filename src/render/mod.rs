@@ -2,9 +2,12 @@
 //! only present the scan. Everything that came from DNS is escaped for the
 //! format it is written into.
 
+pub mod diff;
 pub mod dot;
 pub mod explain;
+pub mod html;
 pub mod markdown;
+pub mod mermaid;
 
 use std::io::Write;
 use std::path::Path;
@@ -89,10 +92,24 @@ pub enum Format {
     Dot,
     /// `transfer-map.svg` (needs Graphviz)
     Svg,
+    /// `transfer-map.png` (needs Graphviz)
+    Png,
+    /// `transfer-map.mmd` (Mermaid flowchart)
+    Mermaid,
+    /// `report.html`: one self-contained file, diagram embedded, prints as an annex
+    Html,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Json, Format::Markdown, Format::Dot, Format::Svg];
+    pub const ALL: [Format; 7] = [
+        Format::Json,
+        Format::Markdown,
+        Format::Dot,
+        Format::Svg,
+        Format::Png,
+        Format::Mermaid,
+        Format::Html,
+    ];
 
     pub fn file_name(self) -> &'static str {
         match self {
@@ -100,6 +117,9 @@ impl Format {
             Format::Markdown => "report.md",
             Format::Dot => "transfer-map.dot",
             Format::Svg => "transfer-map.svg",
+            Format::Png => "transfer-map.png",
+            Format::Mermaid => "transfer-map.mmd",
+            Format::Html => "report.html",
         }
     }
 }
@@ -128,26 +148,57 @@ pub fn write_outputs(
     })?;
     let mut written = Written::default();
     let wants = |f: Format| formats.contains(&f);
-    if wants(Format::Markdown) {
-        let report = markdown::report(scan, kb, lang);
+    let report =
+        (wants(Format::Markdown) || wants(Format::Html)).then(|| markdown::report(scan, kb, lang));
+    if let Some(report) = report.as_ref().filter(|_| wants(Format::Markdown)) {
         write_atomic(&dir.join(Format::Markdown.file_name()), report.as_bytes())?;
         written.files.push(Format::Markdown.file_name());
     }
-    if wants(Format::Dot) || wants(Format::Svg) {
+    let mut svg = None;
+    if wants(Format::Dot) || wants(Format::Svg) || wants(Format::Png) || wants(Format::Html) {
         let dot_text = dot::to_dot(scan, kb, lang);
         if wants(Format::Dot) {
             write_atomic(&dir.join(Format::Dot.file_name()), dot_text.as_bytes())?;
             written.files.push(Format::Dot.file_name());
         }
-        if wants(Format::Svg) {
+        if wants(Format::Svg) || wants(Format::Html) {
             match dot::to_svg(&dot_text) {
-                Ok(svg) => {
-                    write_atomic(&dir.join(Format::Svg.file_name()), &svg)?;
-                    written.files.push(Format::Svg.file_name());
+                Ok(bytes) => {
+                    if wants(Format::Svg) {
+                        write_atomic(&dir.join(Format::Svg.file_name()), &bytes)?;
+                        written.files.push(Format::Svg.file_name());
+                    }
+                    svg = Some(bytes);
                 }
                 Err(e) => written.svg_error = Some(e),
             }
         }
+        if wants(Format::Png) && written.svg_error.is_none() {
+            match dot::to_png(&dot_text) {
+                Ok(bytes) => {
+                    write_atomic(&dir.join(Format::Png.file_name()), &bytes)?;
+                    written.files.push(Format::Png.file_name());
+                }
+                Err(e) => written.svg_error = Some(e),
+            }
+        }
+    }
+    if wants(Format::Mermaid) {
+        write_atomic(
+            &dir.join(Format::Mermaid.file_name()),
+            mermaid::to_mermaid(scan).as_bytes(),
+        )?;
+        written.files.push(Format::Mermaid.file_name());
+    }
+    if let Some(report) = report.as_ref().filter(|_| wants(Format::Html)) {
+        let title = format!("{} — {}", markdown::shown_domain(scan), scan.as_of);
+        let caption = match lang {
+            crate::Lang::En => "Transfer map: red paths are findings.",
+            crate::Lang::Sv => "Överföringskarta: röda vägar är fynd.",
+        };
+        let page = html::page(&title, report, svg.as_deref(), caption, lang);
+        write_atomic(&dir.join(Format::Html.file_name()), page.as_bytes())?;
+        written.files.push(Format::Html.file_name());
     }
     if wants(Format::Json) {
         write_atomic(&dir.join(Format::Json.file_name()), &scan_json(scan)?)?;

@@ -1,0 +1,117 @@
+//! The HTML report as a person sees it: opened in headless Chromium, no
+//! console errors, the diagram and the findings table present, and a
+//! screenshot kept under the test's output folder.
+//!
+//! Needs Debian's `chromium` (`.ci/run` installs it). Set
+//! TRANSFERMAP_SKIP_BROWSER=1 to skip on a machine without it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+
+fn chromium() -> Option<PathBuf> {
+    if std::env::var_os("TRANSFERMAP_SKIP_BROWSER").is_some() {
+        return None;
+    }
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .map(|c| Path::new("/usr/bin").join(c))
+        .find(|p| p.exists());
+    assert!(
+        found.is_some(),
+        "headless Chromium is needed (Debian: apt-get install chromium); set TRANSFERMAP_SKIP_BROWSER=1 to skip"
+    );
+    found
+}
+
+/// Run Chromium headless on a file; returns (stdout, console lines).
+fn open(browser: &Path, page: &Path, extra: &[&str]) -> (String, Vec<String>) {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    let console = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains(":CONSOLE"))
+        .map(str::to_string)
+        .collect();
+    (String::from_utf8_lossy(&out.stdout).into_owned(), console)
+}
+
+#[test]
+fn console_errors_are_detected() {
+    // The check below must be able to fail: a page with an error is caught.
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("broken.html");
+    std::fs::write(
+        &page,
+        "<html><body><script>console.error('x'); missing();</script></body></html>",
+    )
+    .unwrap();
+    let (_, console) = open(&browser, &page, &["--dump-dom"]);
+    assert!(
+        console
+            .iter()
+            .any(|l| l.contains("Uncaught ReferenceError")),
+        "{console:?}"
+    );
+}
+
+#[test]
+fn the_html_report_loads_cleanly_with_diagram_and_findings() {
+    let Some(browser) = chromium() else { return };
+    let zones = example("bollebygd/after").display().to_string();
+    let run = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &zones,
+        "--format",
+        "json,html",
+        "--lang",
+        "sv",
+    ]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let page = run.out.path().join("report.html");
+    let (dom, console) = open(&browser, &page, &["--dump-dom"]);
+    assert!(console.is_empty(), "console messages: {console:?}");
+    assert!(
+        dom.contains("<figure class=\"map\" id=\"transfer-map\"><svg"),
+        "no diagram in the page"
+    );
+    assert!(
+        dom.contains("<th>Regel</th>"),
+        "no findings table in the page"
+    );
+    assert!(dom.contains("Förenta staterna"));
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    std::fs::create_dir_all(&shots).unwrap();
+    let shot = shots.join("report-sv.png");
+    let _ = std::fs::remove_file(&shot);
+    let arg = format!("--screenshot={}", shot.display());
+    open(&browser, &page, &[&arg, "--window-size=1280,2400"]);
+    let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        size > 10_000,
+        "screenshot missing or empty ({size} bytes) at {}",
+        shot.display()
+    );
+}

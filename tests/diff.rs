@@ -1,0 +1,146 @@
+//! Before and after: the Bollebygd move, compared by stable keys.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn scan_example(which: &str, model: &str) -> Run {
+    let zones = example(&format!("bollebygd/{which}")).display().to_string();
+    let model = example(&format!("bollebygd/{model}")).display().to_string();
+    let run = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &zones,
+        "--model",
+        &model,
+        "--as-of",
+        "2021-05-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    run
+}
+
+fn diff(before: &Run, after: &Run, extra: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+    let out = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
+        .arg("diff")
+        .arg(before.out.path().join("scan.json"))
+        .arg(after.out.path().join("scan.json"))
+        .arg("--out")
+        .arg(out.path())
+        .args(extra)
+        .output()
+        .unwrap();
+    (output, out)
+}
+
+#[test]
+fn the_move_to_exchange_online_adds_us_law_and_removes_the_server_room() {
+    let before = scan_example("before", "model-before.toml");
+    let after = scan_example("after", "model-after.toml");
+    let (output, out) = diff(&before, &after, &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let d: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("diff.json")).unwrap())
+            .unwrap();
+    let items = |cat: &str, change: &str| -> Vec<String> {
+        d[cat]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["change"] == change)
+            .map(|i| i["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Providers: Microsoft added; the municipality's own operation removed.
+    assert!(items("providers", "added").contains(&"provider:microsoft-corporation".to_string()));
+    assert!(
+        items("sites", "removed")
+            .iter()
+            .any(|k| k.contains("server-room"))
+    );
+    assert!(items("sites", "added").contains(&"site:microsoft-sweden-central-gavle".to_string()));
+    // Findings: the legal exposure is new.
+    assert!(
+        items("findings", "added")
+            .iter()
+            .any(|k| k.starts_with("TM103|") && k.ends_with("|US"))
+    );
+    assert!(
+        items("findings", "removed").is_empty()
+            || items("findings", "removed")
+                .iter()
+                .all(|k| k.starts_with("TM11"))
+    );
+    // The mailboxes' flow to the server room's firewalls is gone.
+    assert!(
+        items("flows", "removed")
+            .iter()
+            .any(|k| k.contains("component:firewalls"))
+    );
+    // Outputs in both languages' form and a diagram.
+    let md = std::fs::read_to_string(out.path().join("diff.md")).unwrap();
+    assert!(
+        md.contains("**added**: TM103 third-country-law → US"),
+        "{md}"
+    );
+    let dot = std::fs::read_to_string(out.path().join("diff.dot")).unwrap();
+    assert!(
+        dot.contains("#2e7d32") && dot.contains("#c62828"),
+        "added and removed drawn differently"
+    );
+    assert!(
+        std::fs::read_to_string(out.path().join("diff.html"))
+            .unwrap()
+            .contains("<svg")
+    );
+}
+
+#[test]
+fn identical_scans_have_no_change_and_fail_on_new_gates_scheduled_rescans() {
+    let after = scan_example("after", "model-after.toml");
+    let (output, out) = diff(&after, &after, &["--fail-on-new", "high", "--lang", "sv"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let d: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("diff.json")).unwrap())
+            .unwrap();
+    for cat in ["flows", "providers", "sites", "findings"] {
+        assert!(
+            d[cat]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["change"] == "unchanged"),
+            "{cat}"
+        );
+    }
+    assert!(
+        std::fs::read_to_string(out.path().join("diff.md"))
+            .unwrap()
+            .contains("Ingen förändring")
+    );
+
+    let before = scan_example("before", "model-before.toml");
+    let (gate, _) = diff(&before, &after, &["--fail-on-new", "TM103"]);
+    assert_eq!(
+        gate.status.code(),
+        Some(1),
+        "a new TM103 must fail the gate"
+    );
+    let (ok, _) = diff(&before, &after, &["--fail-on-new", "TM102"]);
+    assert_eq!(ok.status.code(), Some(0), "no new TM102");
+    let (bad, _) = diff(&before, &after, &["--fail-on-new", "sometimes"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
