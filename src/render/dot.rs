@@ -196,39 +196,75 @@ pub fn graph(scan: &Scan, kb: &KnowledgeBase, lang: Lang) -> Graph {
             attr("fontsize", "8"),
         ])),
     ];
-    for zone in [
-        Zone::Unplaced,
-        Zone::EuEea,
-        Zone::Adequate,
-        Zone::ThirdCountry,
-    ] {
-        let members: Vec<Stmt> = scan
-            .graph
-            .nodes
-            .iter()
-            .filter(|n| zones.get(&n.key) == Some(&zone))
-            .map(|n| Stmt::Node(dot_node(n, hot_nodes.contains(n.key.as_str()))))
-            .collect();
-        if members.is_empty() {
-            continue;
+    let view = View::new(scan, kb, &zones);
+    let hot_shown: BTreeSet<&str> = hot_nodes.iter().map(|k| view.shown(k)).collect();
+    // Nodes: unplaced at the top level; the others in zone → country →
+    // provider clusters, so services sit with the company that runs them.
+    let mut tree: BTreeMap<Zone, BTreeMap<String, BTreeMap<String, Vec<Stmt>>>> = BTreeMap::new();
+    for (key, node) in &view.nodes {
+        let stmt = Stmt::Node(dot_node(node, hot_shown.contains(key.as_str())));
+        match view.place.get(key) {
+            Some((zone, country, group)) => tree
+                .entry(*zone)
+                .or_default()
+                .entry(country.clone())
+                .or_default()
+                .entry(group.clone().unwrap_or_default())
+                .or_default()
+                .push(stmt),
+            None => stmts.push(stmt),
         }
-        if zone == Zone::Unplaced {
-            stmts.extend(members);
-            continue;
-        }
-        let mut sub = vec![
+    }
+    let mut n = 0usize;
+    for (zone, countries) in tree {
+        let mut zone_stmts = vec![
             Stmt::Attribute(attr("label", zone.title(lang))),
             Stmt::Attribute(attr("style", "filled,rounded")),
             Stmt::Attribute(attr("fillcolor", zone.colour())),
             Stmt::Attribute(attr("color", "#999999")),
         ];
-        sub.extend(members);
+        for (country, groups) in countries {
+            let mut country_stmts = vec![
+                Stmt::Attribute(attr("label", &kb.country_name(&country, lang))),
+                Stmt::Attribute(attr("style", "rounded,dashed")),
+                Stmt::Attribute(attr("color", "#b0b0b0")),
+            ];
+            for (group, members) in groups {
+                if group.is_empty() {
+                    country_stmts.extend(members);
+                    continue;
+                }
+                n += 1;
+                let label = view
+                    .nodes
+                    .get(&group)
+                    .map(|g| g.label.clone())
+                    .unwrap_or_default();
+                let mut group_stmts = vec![
+                    Stmt::Attribute(attr("label", &label)),
+                    Stmt::Attribute(attr("style", "rounded")),
+                    Stmt::Attribute(attr("color", "#cfcfcf")),
+                ];
+                group_stmts.extend(members);
+                country_stmts.push(Stmt::Subgraph(Subgraph {
+                    id: Id::Plain(format!("cluster_p{n}")),
+                    stmts: group_stmts,
+                }));
+            }
+            n += 1;
+            zone_stmts.push(Stmt::Subgraph(Subgraph {
+                id: Id::Plain(format!("cluster_c{n}")),
+                stmts: country_stmts,
+            }));
+        }
         stmts.push(Stmt::Subgraph(Subgraph {
-            id: Id::Plain(format!("cluster_{}", zone as u8)),
-            stmts: sub,
+            id: Id::Plain(format!("cluster_z{}", zone as u8)),
+            stmts: zone_stmts,
         }));
     }
+    let mut drawn = BTreeSet::new();
     for e in &scan.graph.edges {
+        let (from, to) = (view.shown(&e.from), view.shown(&e.to));
         let hot = on_path.contains(&(e.from.as_str(), e.to.as_str()));
         let mut label = e.edge.kind.label().to_string();
         if let Some(d) = &e.edge.detail
@@ -236,26 +272,166 @@ pub fn graph(scan: &Scan, kb: &KnowledgeBase, lang: Lang) -> Graph {
         {
             label = format!("{label}: {d}");
         }
-        let mut attrs = vec![attr("label", &label)];
-        if e.edge.kind.carries_data() {
-            attrs.push(attr("penwidth", "1.6"));
-        } else {
-            attrs.push(attr("style", "dashed"));
-            attrs.push(attr("color", "#777777"));
-            attrs.push(attr("fontcolor", "#777777"));
+        // Collapsed ranges share their edges: draw each once (hot wins).
+        if from != e.from || to != e.to {
+            let any_hot = scan.graph.edges.iter().any(|x| {
+                view.shown(&x.from) == from
+                    && view.shown(&x.to) == to
+                    && x.edge.kind == e.edge.kind
+                    && on_path.contains(&(x.from.as_str(), x.to.as_str()))
+            });
+            if !drawn.insert((from.to_string(), to.to_string(), e.edge.kind)) {
+                continue;
+            }
+            stmts.push(edge_stmt(
+                from,
+                to,
+                edge_attrs(e.edge.kind, &label, any_hot),
+            ));
+            continue;
         }
-        if hot {
-            attrs.push(attr("color", "#c0392b"));
-            attrs.push(attr("fontcolor", "#c0392b"));
-            attrs.push(attr("penwidth", "2.4"));
-        }
-        stmts.push(edge_stmt(&e.from, &e.to, attrs));
+        stmts.push(edge_stmt(from, to, edge_attrs(e.edge.kind, &label, hot)));
     }
     stmts.push(legend(lang));
     Graph::DiGraph {
         id: Id::Plain("transfermap".into()),
         strict: false,
         stmts,
+    }
+}
+
+fn edge_attrs(kind: EdgeKind, label: &str, hot: bool) -> Vec<Attribute> {
+    let mut attrs = vec![attr("label", label)];
+    if kind.carries_data() {
+        attrs.push(attr("penwidth", "1.6"));
+    } else {
+        attrs.push(attr("style", "dashed"));
+        attrs.push(attr("color", "#777777"));
+        attrs.push(attr("fontcolor", "#777777"));
+    }
+    if hot {
+        attrs.push(attr("color", "#c0392b"));
+        attrs.push(attr("fontcolor", "#c0392b"));
+        attrs.push(attr("penwidth", "2.4"));
+    }
+    attrs
+}
+
+/// What is drawn: the graph's nodes, with many SPF networks of one record
+/// collapsed into one node, and where each drawn node is placed.
+struct View {
+    nodes: BTreeMap<String, Node>,
+    /// Original key → drawn key (only for collapsed nodes).
+    alias: BTreeMap<String, String>,
+    /// Drawn key → (zone, country, provider group).
+    place: BTreeMap<String, (Zone, String, Option<String>)>,
+}
+
+/// More networks than this in one SPF record are drawn as one node.
+const COLLAPSE_RANGES: usize = 3;
+
+impl View {
+    fn new(scan: &Scan, kb: &KnowledgeBase, zones: &BTreeMap<String, Zone>) -> Self {
+        let kinds: BTreeMap<&str, NodeKind> = scan
+            .graph
+            .nodes
+            .iter()
+            .map(|n| (n.key.as_str(), n.kind))
+            .collect();
+        let mut alias = BTreeMap::new();
+        let mut by_record: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for e in &scan.graph.edges {
+            if e.edge.kind == EdgeKind::Authorises
+                && kinds.get(e.to.as_str()) == Some(&NodeKind::AddressRange)
+            {
+                by_record.entry(&e.from).or_default().push(&e.to);
+            }
+        }
+        let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
+        for (record, ranges) in &by_record {
+            if ranges.len() <= COLLAPSE_RANGES {
+                continue;
+            }
+            let key = format!("ranges:{record}");
+            for r in ranges {
+                alias.entry(r.to_string()).or_insert_with(|| key.clone());
+            }
+            nodes.insert(
+                key.clone(),
+                Node {
+                    key: key.clone(),
+                    kind: NodeKind::AddressRange,
+                    label: format!(
+                        "{} networks ({})",
+                        ranges.len(),
+                        record.trim_start_matches("spf:")
+                    ),
+                    country: None,
+                    evidence: Vec::new(),
+                },
+            );
+        }
+        for n in &scan.graph.nodes {
+            if !alias.contains_key(&n.key) {
+                nodes.insert(n.key.clone(), n.clone());
+            }
+        }
+        // Services sit with the provider that runs them (the contracting entity).
+        let mut runs: BTreeMap<&str, &str> = BTreeMap::new();
+        for e in &scan.graph.edges {
+            if e.edge.kind == EdgeKind::OperatedBy
+                && e.from.starts_with("service:")
+                && e.to.starts_with("provider:")
+            {
+                runs.insert(&e.from, &e.to);
+            }
+        }
+        let providers_with_services: BTreeSet<&str> = runs.values().copied().collect();
+        let mut located: BTreeMap<&str, &str> = BTreeMap::new();
+        for e in &scan.graph.edges {
+            if e.edge.kind == EdgeKind::LocatedIn {
+                located.insert(&e.from, e.to.trim_start_matches("country:"));
+            }
+        }
+        let mut place = BTreeMap::new();
+        for (key, node) in &nodes {
+            if alias.values().any(|a| a == key) {
+                continue; // a collapsed group straddles countries
+            }
+            let zone = zones.get(key).copied().unwrap_or(Zone::Unplaced);
+            let country = match node.kind {
+                NodeKind::Address | NodeKind::AddressRange => {
+                    located.get(key.as_str()).map(|c| c.to_string())
+                }
+                _ => node.country.clone(),
+            };
+            let entry = match (node.kind, country) {
+                (NodeKind::Service, _) => runs.get(key.as_str()).and_then(|p| {
+                    let pn = scan.graph.nodes.iter().find(|n| n.key == *p)?;
+                    let c = pn.country.clone()?;
+                    Some((zone_of_country(kb, &c, scan), c, Some(p.to_string())))
+                }),
+                (_, Some(c)) if zone != Zone::Unplaced => {
+                    let group = providers_with_services
+                        .contains(key.as_str())
+                        .then(|| key.clone());
+                    Some((zone, c, group))
+                }
+                _ => None,
+            };
+            if let Some(e) = entry {
+                place.insert(key.clone(), e);
+            }
+        }
+        Self {
+            nodes,
+            alias,
+            place,
+        }
+    }
+
+    fn shown<'a>(&'a self, key: &'a str) -> &'a str {
+        self.alias.get(key).map_or(key, |a| a.as_str())
     }
 }
 
