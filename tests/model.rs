@@ -141,3 +141,33 @@ fn a_broken_model_names_file_line_and_field() {
     assert!(err.contains("unknown provider `no-such-provider`"), "{err}");
     assert!(err.contains("unknown component `nowhere`"), "{err}");
 }
+
+#[test]
+fn a_planned_state_is_judged_before_any_dns_changes() {
+    // Today's DNS (own servers) with a model of the target (Exchange Online):
+    // the legal exposure of the plan shows before the MX record moves.
+    let zones = example("bollebygd/before").display().to_string();
+    let run = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &zones,
+        "--model",
+        &model("model-after.toml"),
+        "--as-of",
+        "2021-05-01",
+    ]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    let all = findings(&scan);
+    let planned = with_rule(&all, "TM103")
+        .into_iter()
+        .find(|f| f["entry"] == "component:exchange-online-tenant")
+        .expect("the planned tenant reaches US law");
+    assert_eq!(planned["status"]["status"], "no-adequacy");
+    assert!(path_nodes(planned).contains(&"provider:microsoft-ireland".to_string()));
+    assert!(
+        run.file("report.md")
+            .contains("Microsoft Ireland Operations Ltd")
+    );
+}

@@ -263,6 +263,7 @@ pub fn report(scan: &Scan, kb: &KnowledgeBase, lang: Lang) -> String {
 
     summary(&mut s, scan, kb, lang);
     flows(&mut s, scan, kb, lang);
+    parties(&mut s, scan, kb, lang);
     table(&mut s, scan, kb, lang);
     paths(&mut s, scan, kb, lang);
 
@@ -339,6 +340,122 @@ fn summary(s: &mut String, scan: &Scan, kb: &KnowledgeBase, lang: Lang) {
             escape(country),
             rules.join(", "),
             escape(&status)
+        );
+    }
+    s.push('\n');
+}
+
+/// The companies the data reaches: country, parent, the laws they are
+/// under, their EU–US Data Privacy Framework certification on the date, and
+/// the sub-processors they publish.
+fn parties(s: &mut String, scan: &Scan, kb: &KnowledgeBase, lang: Lang) {
+    use crate::graph::{EdgeKind, NodeKind};
+    let (title, h_country, h_parent, h_law, h_dpf, h_subs, none, yes, no) = match lang {
+        Lang::En => (
+            "Providers and sub-processors",
+            "Country",
+            "Parent",
+            "Under the law of (itself or a parent)",
+            "DPF certified on the date",
+            "Sub-processors (published)",
+            "No provider is recognised in what was observed.",
+            "yes",
+            "no",
+        ),
+        Lang::Sv => (
+            "Leverantörer och underbiträden",
+            "Land",
+            "Moderbolag",
+            "Lyder under (själv eller via moderbolag)",
+            "DPF-certifierad vid datumet",
+            "Underbiträden (publicerade)",
+            "Ingen leverantör kändes igen i det som observerades.",
+            "ja",
+            "nej",
+        ),
+    };
+    let _ = writeln!(s, "## {title}\n");
+    let providers: Vec<&crate::graph::Node> = scan
+        .graph
+        .nodes
+        .iter()
+        .filter(|n| n.kind == NodeKind::Provider && !n.key.starts_with("subprocessor:"))
+        .collect();
+    if providers.is_empty() {
+        let _ = writeln!(s, "{none}\n");
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| | {h_country} | {h_parent} | {h_law} | {h_dpf} | {h_subs} |\n|---|---|---|---|---|---|"
+    );
+    for p in providers {
+        let id = p.key.trim_start_matches("provider:");
+        let mapped = kb
+            .providers
+            .get(id)
+            .filter(|_| p.key.starts_with("provider:"));
+        let parent = mapped
+            .and_then(|m| m.parent.as_deref())
+            .and_then(|pid| kb.providers.get(pid))
+            .map(|pp| pp.name.clone())
+            .unwrap_or_else(|| "—".into());
+        let laws: Vec<String> = mapped
+            .map(|_| {
+                kb.provider_chain(id)
+                    .iter()
+                    .flat_map(|q| q.regimes.iter())
+                    .filter_map(|r| kb.regimes.get(r).map(|r| r.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let dpf = match mapped {
+            Some(_) => {
+                let certified = kb.provider_chain(id).iter().any(|q| {
+                    q.dpf_certified.as_ref().is_some_and(|c| {
+                        c.from <= scan.as_of && c.until.is_none_or(|u| scan.as_of <= u)
+                    })
+                });
+                if certified { yes } else { no }
+            }
+            None => "—",
+        };
+        let subs: Vec<String> = scan
+            .graph
+            .edges
+            .iter()
+            .filter(|e| e.edge.kind == EdgeKind::SubProcesses)
+            .filter(|e| {
+                scan.graph.edges.iter().any(|x| {
+                    x.from == e.from && x.to == p.key && x.edge.kind == EdgeKind::OperatedBy
+                })
+            })
+            .map(|e| label_of(scan, &e.to).to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let country = p
+            .country
+            .as_deref()
+            .map(|c| format!("{} ({c})", kb.country_name(c, lang)))
+            .unwrap_or_else(|| "—".into());
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            escape(&p.label),
+            escape(&country),
+            escape(&parent),
+            escape(&if laws.is_empty() {
+                "—".to_string()
+            } else {
+                laws.join(", ")
+            }),
+            dpf,
+            escape(&if subs.is_empty() {
+                "—".to_string()
+            } else {
+                subs.join("; ")
+            })
         );
     }
     s.push('\n');
