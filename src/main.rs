@@ -588,6 +588,10 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
     }
     .map_err(|e| e.to_string())?;
     if let Some(file) = &args.record {
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
         source
             .run
             .record_to(file)
