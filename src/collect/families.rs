@@ -41,27 +41,41 @@ pub const DISCOVERY_NAMES: &[&str] = &[
 pub const SRV_NAMES: &[&str] = &["_sip._tls", "_sipfederationtls._tcp"];
 
 /// TXT values that look like a verification token even when no fingerprint
-/// knows the vendor: they are reported as unknown, not ignored.
+/// knows the vendor: they are reported as unknown, not ignored. A token is
+/// `prefix=value` or `prefix:value` with a short name-like prefix and a
+/// value without spaces (`MS=ms123`, `docusign=1b0a…`, `brevo-code:ab12`),
+/// or a single word mentioning verification (`ZOOM_verify_…`). Mail policy
+/// records (SPF, DMARC, DKIM, MTA-STS, TLS-RPT) are not tokens.
 fn looks_like_token(txt: &str) -> Option<String> {
-    let lower = txt.to_ascii_lowercase();
-    let (prefix, _) = txt.split_once(['=', ':'])?;
-    let prefix_lower = prefix.to_ascii_lowercase();
-    let known_shape = [
-        "verification",
-        "verify",
-        "site-verification",
-        "domain-verification",
-    ]
-    .iter()
-    .any(|w| prefix_lower.contains(w));
-    // Short upper-case prefixes: `MS=`, `ZOOM=`-style tokens.
-    let short_upper = (2..=4).contains(&prefix.len())
-        && prefix
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-    (known_shape || short_upper)
-        .then(|| prefix.to_string())
-        .filter(|_| !lower.starts_with("v=spf1") && !lower.starts_with("v=dmarc1"))
+    let t = txt.trim();
+    let lower = t.to_ascii_lowercase();
+    let policy = [
+        "v=spf1",
+        "v=dmarc1",
+        "v=dkim1",
+        "v=stsv1",
+        "v=tlsrptv1",
+        "v=bimi1",
+    ];
+    if t.is_empty() || t.len() > 512 || policy.iter().any(|p| lower.starts_with(p)) {
+        return None;
+    }
+    let name_like = |p: &str| {
+        (2..=64).contains(&p.len())
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            && !p.eq_ignore_ascii_case("v")
+    };
+    if let Some((prefix, value)) = t.split_once(['=', ':']) {
+        let value = value.trim();
+        if name_like(prefix) && !value.is_empty() && !value.contains(char::is_whitespace) {
+            return Some(prefix.to_string());
+        }
+        return None;
+    }
+    (lower.contains("verif") && !t.contains(char::is_whitespace))
+        .then(|| t.split('_').take(2).collect::<Vec<_>>().join("_"))
+        .filter(|p| name_like(p))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -324,8 +338,22 @@ mod tests {
             looks_like_token("atlassian-domain-verification=xyz").as_deref(),
             Some("atlassian-domain-verification")
         );
+        assert_eq!(
+            looks_like_token("docusign=1b0a6754-49b1-4db5-8540-d2c12664b289").as_deref(),
+            Some("docusign")
+        );
+        assert_eq!(
+            looks_like_token("brevo-code:ab12cd").as_deref(),
+            Some("brevo-code")
+        );
+        assert_eq!(
+            looks_like_token("ZOOM_verify_abcDEF").as_deref(),
+            Some("ZOOM_verify")
+        );
         assert_eq!(looks_like_token("v=spf1 -all"), None);
+        assert_eq!(looks_like_token("v=DKIM1; k=rsa; p=abc"), None);
         assert_eq!(looks_like_token("some free text"), None);
+        assert_eq!(looks_like_token("hostile-test: \"double quotes\" x"), None);
     }
 
     #[test]
