@@ -300,7 +300,7 @@ async fn one_domain(
     }
     let mut dns = run.client();
     let result = scan_domain(&mut dns, ctx, &domain).await;
-    run.forget_below(&domain);
+    dns.forget_below(&domain);
     let scan = match result {
         Ok(scan) => scan,
         Err(e) => return (DomainRow::error(target, e.to_string()), None),

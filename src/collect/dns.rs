@@ -307,16 +307,6 @@ impl DnsRun {
         }
     }
 
-    /// Drop the cached answers for names at or below `domain`: once that
-    /// domain is done no other domain is likely to ask them, and a run over
-    /// thousands of domains must not keep them all. Shared provider names
-    /// (outside every scanned domain) stay cached for the whole run.
-    pub fn forget_below(&self, domain: &str) {
-        let suffix = format!(".{domain}");
-        let mut cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache.retain(|(name, _), _| name != domain && !name.ends_with(&suffix));
-    }
-
     /// Every answer of the run, in a stable order (for `--record`).
     pub fn recorded(&self) -> Vec<RawAnswer> {
         let cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -406,6 +396,28 @@ impl DnsClient {
 
     pub fn resolver_label(&self) -> &str {
         self.run.resolver_label()
+    }
+
+    /// Drop from the run's cache the answers this domain asked for names at
+    /// or below `domain`: once that domain is done no other domain is likely
+    /// to ask them, and a run over thousands of domains must not keep them
+    /// all. Shared provider names (outside every scanned domain) stay cached
+    /// for the whole run. Only this domain's own questions are looked at, so
+    /// the cost does not grow with the cache (a scan of the whole cache per
+    /// domain would make long runs quadratic, with the cache locked meanwhile).
+    pub fn forget_below(&self, domain: &str) {
+        let suffix = format!(".{domain}");
+        let mut cache = self
+            .run
+            .inner
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for key in self.local.keys() {
+            if key.0 == domain || key.0.ends_with(&suffix) {
+                cache.remove(key);
+            }
+        }
     }
 
     /// Distinct questions this domain needed (whether or not the run's
