@@ -186,7 +186,8 @@ pub fn graph(scan: &Scan, kb: &KnowledgeBase, lang: Lang) -> Graph {
         Stmt::Attribute(attr("label", &title)),
         Stmt::Attribute(attr("labelloc", "t")),
         Stmt::Attribute(attr("fontname", "Helvetica")),
-        Stmt::Attribute(attr("compound", "true")),
+        // newrank avoids dot's "trouble in init_rank" with nested clusters.
+        Stmt::Attribute(attr("newrank", "true")),
         Stmt::GAttribute(graphviz_rust::dot_structures::GraphAttributes::Node(vec![
             attr("fontname", "Helvetica"),
             attr("fontsize", "10"),
