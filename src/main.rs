@@ -222,7 +222,7 @@ struct ScanArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "json,md,dot,svg"
+        default_value = "json,md,html,dot,svg"
     )]
     format: Vec<FormatArg>,
 
