@@ -19,6 +19,8 @@ use transfermap::collect::geo::{GeoDatabase, Geolocator, Role};
 use transfermap::maps::KnowledgeBase;
 
 use transfermap::batch::{self, BatchOptions, Progress, Target};
+use transfermap::render::explain::plain as printable;
+use transfermap::render::markdown::label_of;
 use transfermap::render::{self, Format};
 use transfermap::scan::{DnsSource, ScanContext, normalise_domain, scan_domain};
 
@@ -161,6 +163,15 @@ struct SpfCheckArgs {
 enum LangArg {
     En,
     Sv,
+}
+
+impl From<LangArg> for Lang {
+    fn from(arg: LangArg) -> Self {
+        match arg {
+            LangArg::En => Lang::En,
+            LangArg::Sv => Lang::Sv,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -321,10 +332,7 @@ fn read_scan_file(path: &Path) -> Result<transfermap::scan::Scan, String> {
 }
 
 fn run_diff(args: DiffArgs) -> Result<ExitCode, String> {
-    let lang = match args.lang {
-        LangArg::En => Lang::En,
-        LangArg::Sv => Lang::Sv,
-    };
+    let lang = Lang::from(args.lang);
     if let Some(what) = &args.fail_on_new {
         let severity =
             ["high", "medium", "low", "info"].contains(&what.to_ascii_lowercase().as_str());
@@ -402,10 +410,7 @@ fn run_explain(args: ExplainArgs) -> Result<ExitCode, String> {
         scan.findings = transfermap::scan::reanalyse(&scan, &kb, date);
         scan.as_of = date;
     }
-    let lang = match args.lang {
-        LangArg::En => Lang::En,
-        LangArg::Sv => Lang::Sv,
-    };
+    let lang = Lang::from(args.lang);
     let filter = transfermap::render::explain::Filter {
         country: args.country,
         rule: args.rule,
@@ -508,10 +513,7 @@ fn open_geo(args: &ScanArgs) -> Result<Geolocator, String> {
 }
 
 fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
-    let lang = match args.lang {
-        LangArg::En => Lang::En,
-        LangArg::Sv => Lang::Sv,
-    };
+    let lang = Lang::from(args.lang);
     if !(args.timeout > 0.0 && args.timeout <= 60.0) {
         return Err("--timeout must be between 0 and 60 seconds".into());
     }
@@ -807,19 +809,4 @@ fn print_summary(
         println!("  problem: {}", printable(&p.message));
     }
     println!("outputs in {}: {}", out.display(), files.join(", "));
-}
-
-fn label_of<'a>(scan: &'a transfermap::scan::Scan, key: &'a str) -> &'a str {
-    scan.graph
-        .nodes
-        .iter()
-        .find(|n| n.key == key)
-        .map_or(key, |n| n.label.as_str())
-}
-
-/// Keep terminal control characters from DNS data off the user's terminal.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
 }

@@ -617,12 +617,7 @@ impl Builder<'_> {
             }
             let storing = STORING_KINDS.contains(&c.kind.as_str());
             for site in &c.sites {
-                let slug: String = site
-                    .name
-                    .to_lowercase()
-                    .chars()
-                    .map(|ch| if ch.is_alphanumeric() { ch } else { '-' })
-                    .collect();
+                let slug = slug(&site.name);
                 let six = self.g.node(
                     format!("site:model:{slug}"),
                     NodeKind::Site,
@@ -654,11 +649,7 @@ impl Builder<'_> {
             let operator = match (&c.provider, &c.operator, &c.operator_country) {
                 (Some(p), _, _) => self.provider(p),
                 (None, Some(name), Some(cc)) => {
-                    let slug: String = name
-                        .to_lowercase()
-                        .chars()
-                        .map(|ch| if ch.is_alphanumeric() { ch } else { '-' })
-                        .collect();
+                    let slug = slug(name);
                     let op = self.g.node(
                         format!("operator:{slug}"),
                         NodeKind::Provider,
@@ -731,12 +722,7 @@ impl Builder<'_> {
             };
             for sp in list {
                 let ev = self.map_ev(&sp.origin, "subprocessor", &sp.name);
-                let slug: String = sp
-                    .name
-                    .to_lowercase()
-                    .chars()
-                    .map(|c| if c.is_alphanumeric() { c } else { '-' })
-                    .collect();
+                let slug = slug(&sp.name);
                 let node = self.g.node(
                     format!("subprocessor:{slug}"),
                     NodeKind::Provider,
@@ -814,4 +800,13 @@ fn first_evidence(res: &HostResolution) -> EvidenceId {
         .map(|a| a.2)
         .or_else(|| res.addresses.first().map(|a| a.1))
         .unwrap_or(EvidenceId(0))
+}
+
+/// A node-key fragment from a free-text name: lower case, anything but
+/// letters and digits turned into `-`.
+fn slug(name: &str) -> String {
+    name.to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect()
 }

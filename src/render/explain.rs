@@ -7,6 +7,7 @@ use std::fmt::Write;
 use crate::Lang;
 use crate::analyse::{Finding, rule};
 use crate::maps::KnowledgeBase;
+use crate::render::markdown::label_of;
 use crate::scan::Scan;
 
 /// Which findings to show; every given filter must match.
@@ -41,7 +42,7 @@ impl Filter {
                     || key.starts_with("subprocessor:");
                 is_party
                     && (key.to_lowercase().contains(&needle)
-                        || label(scan, key).to_lowercase().contains(&needle))
+                        || label_of(scan, key).to_lowercase().contains(&needle))
             });
             if !on_path {
                 return false;
@@ -51,16 +52,8 @@ impl Filter {
     }
 }
 
-fn label<'a>(scan: &'a Scan, key: &'a str) -> &'a str {
-    scan.graph
-        .nodes
-        .iter()
-        .find(|n| n.key == key)
-        .map_or(key, |n| n.label.as_str())
-}
-
 /// Keep terminal control characters from DNS data off the screen.
-fn plain(text: &str) -> String {
+pub fn plain(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { '?' } else { c })
         .collect()
@@ -117,10 +110,10 @@ pub fn explain(scan: &Scan, kb: &KnowledgeBase, filter: &Filter, lang: Lang) -> 
                 s,
                 "  {}. {} —{}{}→ {}",
                 i + 1,
-                plain(label(scan, &hop.from)),
+                plain(label_of(scan, &hop.from)),
                 hop.edge.label(),
                 detail,
-                plain(label(scan, &hop.to))
+                plain(label_of(scan, &hop.to))
             );
             for id in &hop.evidence {
                 let line = scan

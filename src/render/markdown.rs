@@ -190,7 +190,8 @@ pub fn shown_domain(scan: &Scan) -> &str {
     }
 }
 
-fn label_of<'a>(scan: &'a Scan, key: &'a str) -> &'a str {
+/// The label of the node with this key (the key itself if there is none).
+pub fn label_of<'a>(scan: &'a Scan, key: &'a str) -> &'a str {
     scan.graph
         .nodes
         .iter()
