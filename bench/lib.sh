@@ -14,6 +14,15 @@ build_release() {
   [ -x "$root/$bin" ] || [ -x "$bin" ] || { echo "no binary at $bin" >&2; exit 1; }
 }
 
+# The default output set draws SVGs with Graphviz; without `dot` that row
+# would time only the error path, so install it as the harness installs NSD.
+need_graphviz() {
+  command -v dot >/dev/null 2>&1 && return 0
+  echo "# installing graphviz (dot) for the SVG row" >&2
+  { apt-get update -qq && apt-get install -y -qq graphviz; } >/dev/null 2>&1 \
+    || { echo "Graphviz (dot) is missing and could not be installed; run with FORMATS=json" >&2; exit 1; }
+}
+
 # The tool command for one output choice: "json" (scan.json only), "all"
 # (the default: json, md, dot, svg) or a --format list such as json,md,dot.
 tool_command() {

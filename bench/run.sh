@@ -21,6 +21,7 @@ peers=${PEERS-checkdmarc dnsperf dnsperf-cd}
 export RUNS=${RUNS:-1} DELAY_MS=${DELAY_MS:-0}
 
 build_release
+case " $formats " in *" all "*|*svg*) need_graphviz ;; esac
 cd "$root"
 dir=$(mktemp -d -t tmbench.XXXXXX)
 trap '"$harness/stop.sh" "$dir" >/dev/null 2>&1; if [ -n "${KEEP:-}" ]; then echo "# kept $dir"; else rm -rf "$dir"; fi' EXIT

@@ -13,6 +13,7 @@ formats=${FORMATS:-json}
 export RUNS=${RUNS:-1} DELAY_MS=0
 
 build_release
+case " $formats " in *" all "*|*svg*) need_graphviz ;; esac
 cd "$root"
 table=$(mktemp -t tmscale.XXXXXX)
 dirs=""

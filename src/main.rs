@@ -148,8 +148,8 @@ struct SpfCheckArgs {
     /// HELO/EHLO name (for %{h}, and required when --sender is empty).
     #[arg(long)]
     helo: Option<String>,
-    /// Ask this DNS server (IP:PORT) instead of the system's resolver.
-    #[arg(long, value_name = "IP:PORT", conflicts_with = "zone_files")]
+    /// Ask this DNS server (IP, or IP:PORT; port 53 if left out) instead of the system's resolver.
+    #[arg(long, value_name = "IP[:PORT]", conflicts_with = "zone_files", value_parser = parse_server)]
     resolver: Option<SocketAddr>,
     /// Serve these zone files (or directories of *.zone) on loopback and ask them.
     #[arg(long = "zone-file", value_name = "PATH")]
@@ -237,8 +237,8 @@ struct ScanArgs {
     )]
     format: Vec<FormatArg>,
 
-    /// Ask this DNS server (IP:PORT) instead of the system's resolver.
-    #[arg(long, value_name = "IP:PORT")]
+    /// Ask this DNS server (IP, or IP:PORT; port 53 if left out) instead of the system's resolver.
+    #[arg(long, value_name = "IP[:PORT]", value_parser = parse_server)]
     resolver: Option<SocketAddr>,
 
     /// Serve these zone files (or every *.zone in a directory) from a DNS
@@ -301,6 +301,19 @@ struct ScanArgs {
     /// (for scheduled re-scans).
     #[arg(long = "fail-on", value_enum, value_name = "SEVERITY")]
     fail_on: Option<FailOn>,
+}
+
+/// A DNS server: `192.0.2.53`, `192.0.2.53:5353`, `::1` or `[::1]:5353`.
+fn parse_server(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    text.trim_matches(['[', ']'])
+        .parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| {
+            "expected an IP address, optionally with a port (192.0.2.53 or 192.0.2.53:53)".into()
+        })
 }
 
 fn main() -> ExitCode {
@@ -809,4 +822,22 @@ fn print_summary(
         println!("  problem: {}", printable(&p.message));
     }
     println!("outputs in {}: {}", out.display(), files.join(", "));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_server;
+
+    #[test]
+    fn a_server_without_a_port_is_asked_on_53() {
+        assert_eq!(
+            parse_server("192.0.2.53").unwrap().to_string(),
+            "192.0.2.53:53"
+        );
+        assert_eq!(parse_server("::1").unwrap().to_string(), "[::1]:53");
+        assert_eq!(parse_server("[::1]").unwrap().to_string(), "[::1]:53");
+        assert_eq!(parse_server("127.0.0.1:5353").unwrap().port(), 5353);
+        assert!(parse_server("ns.example").is_err());
+        assert!(parse_server("192.0.2.53:99999").is_err());
+    }
 }

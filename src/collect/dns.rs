@@ -23,12 +23,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{OnceCell, Semaphore};
 
-use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
+
+use super::transport::{Reply, Transport};
 
 use crate::evidence::{DnsAnswer, DnsOutcome, EvidenceId, EvidenceLog, Observation};
 
@@ -115,7 +113,7 @@ pub struct RawAnswer {
 type Question = (String, RecordType);
 
 enum Backend {
-    Resolver(Box<TokioResolver>),
+    Network(Transport),
     /// Answers recorded by an earlier run (`--replay`).
     Replay(HashMap<(String, RecordType), RawAnswer>),
 }
@@ -152,49 +150,31 @@ impl DnsRun {
         timeout: Duration,
         in_flight: usize,
     ) -> Result<Self, DnsSetupError> {
-        let provider = TokioRuntimeProvider::default();
-        let (mut builder, label) = match choice {
+        let (servers, label) = match choice {
             ResolverChoice::System => {
                 let (config, _) = hickory_resolver::system_conf::read_system_conf()
                     .map_err(|e| DnsSetupError::SystemConfig(e.to_string()))?;
-                let servers: Vec<String> = config
+                let servers: Vec<SocketAddr> = config
                     .name_servers()
                     .iter()
-                    .map(|ns| ns.ip.to_string())
+                    .map(|ns| {
+                        let port = ns.connections.first().map_or(53, |c| c.port);
+                        SocketAddr::new(ns.ip, port)
+                    })
                     .collect();
-                let label = format!("system resolver ({})", servers.join(", "));
-                (
-                    hickory_resolver::Resolver::builder_with_config(config, provider),
-                    label,
-                )
+                if servers.is_empty() {
+                    return Err(DnsSetupError::SystemConfig(
+                        "no name server is configured".into(),
+                    ));
+                }
+                let shown: Vec<String> = servers.iter().map(|s| s.ip().to_string()).collect();
+                (servers, format!("system resolver ({})", shown.join(", ")))
             }
-            ResolverChoice::Server(addr) => {
-                let mut udp = ConnectionConfig::udp();
-                udp.port = addr.port();
-                let mut tcp = ConnectionConfig::tcp();
-                tcp.port = addr.port();
-                let ns = NameServerConfig::new(addr.ip(), true, vec![udp, tcp]);
-                let config = ResolverConfig::from_name_servers(vec![ns]);
-                (
-                    hickory_resolver::Resolver::builder_with_config(config, provider),
-                    addr.to_string(),
-                )
-            }
+            ResolverChoice::Server(addr) => (vec![addr], addr.to_string()),
         };
-        let opts: &mut ResolverOpts = builder.options_mut();
-        opts.timeout = timeout;
-        opts.attempts = 2;
-        opts.edns0 = true;
-        opts.ndots = 0;
-        opts.preserve_intermediates = true;
-        opts.try_tcp_on_error = true;
-        // Our own cache holds every answer for the run; the resolver's would be a second copy.
-        opts.cache_size = 0;
-        let resolver = builder
-            .build()
-            .map_err(|e| DnsSetupError::Build(e.to_string()))?;
+        let transport = Transport::new(servers, timeout, 2);
         Ok(Self::with_backend(
-            Backend::Resolver(Box::new(resolver)),
+            Backend::Network(transport),
             label,
             timeout,
             in_flight,
@@ -342,13 +322,14 @@ impl DnsRun {
                     None,
                 ),
             },
-            Backend::Resolver(resolver) => {
+            Backend::Network(transport) => {
                 let _permit = inner.in_flight.acquire().await;
+                // Each attempt and the TCP fallback time out on their own;
+                // this bounds the whole question, CNAME chase included.
+                let limit = inner.timeout * 8 + Duration::from_secs(1);
                 inner.sent.fetch_add(1, Ordering::Relaxed);
-                // The resolver times out each attempt; this bounds the whole
-                // question, TCP fallback included.
-                let limit = inner.timeout * 4 + Duration::from_secs(1);
-                match tokio::time::timeout(limit, ask_resolver(resolver, name, record_type)).await {
+                let asked = ask_network(transport, name, record_type);
+                match tokio::time::timeout(limit, asked).await {
                     Ok(answer) => answer,
                     Err(_) => (DnsOutcome::Timeout, Vec::new(), Vec::new(), None),
                 }
@@ -508,8 +489,8 @@ fn record(log: &mut EvidenceLog, raw: RawAnswer) -> QueryResult {
     }
 }
 
-async fn ask_resolver(
-    resolver: &TokioResolver,
+async fn ask_network(
+    transport: &Transport,
     name: &str,
     record_type: RecordType,
 ) -> (DnsOutcome, Vec<RecordData>, Vec<String>, Option<bool>) {
@@ -524,43 +505,34 @@ async fn ask_resolver(
             );
         }
     };
-    match resolver.lookup(fqdn, record_type).await {
-        Ok(lookup) => {
-            let ad = Some(lookup.message().metadata.authentic_data);
+    match transport.lookup(&fqdn, record_type).await {
+        Reply::Answer {
+            code,
+            answers,
+            authentic_data,
+        } => {
             let mut records = Vec::new();
             let mut shown = Vec::new();
-            for record in lookup.answers() {
+            let mut of_type = false;
+            for record in &answers {
                 let owner = canonical_name(&name_text(&record.name));
                 shown.push(format!("{owner} {} {}", record.record_type(), record.data));
                 records.push(reduce(&owner, &record.data));
+                of_type |= record.record_type() == record_type;
             }
-            (DnsOutcome::Answer, records, shown, ad)
+            let outcome = match code {
+                ResponseCode::NoError if of_type => DnsOutcome::Answer,
+                // Only aliases, or nothing: the name has no such record.
+                ResponseCode::NoError => DnsOutcome::NoData,
+                ResponseCode::NXDomain => DnsOutcome::NxDomain,
+                ResponseCode::ServFail => DnsOutcome::ServFail,
+                ResponseCode::Refused => DnsOutcome::Refused,
+                other => DnsOutcome::Error(format!("the server answered {other}")),
+            };
+            (outcome, records, shown, Some(authentic_data))
         }
-        Err(e) => (outcome_of(&e), Vec::new(), Vec::new(), None),
-    }
-}
-
-fn outcome_of(e: &NetError) -> DnsOutcome {
-    match e {
-        NetError::Dns(DnsError::NoRecordsFound(nr)) => {
-            if nr.response_code == ResponseCode::NXDomain {
-                DnsOutcome::NxDomain
-            } else {
-                DnsOutcome::NoData
-            }
-        }
-        NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)) => DnsOutcome::ServFail,
-        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => DnsOutcome::Refused,
-        NetError::Dns(DnsError::ResponseCode(ResponseCode::NXDomain)) => DnsOutcome::NxDomain,
-        NetError::Timeout => DnsOutcome::Timeout,
-        other => {
-            let text = other.to_string();
-            if text.contains("timed out") {
-                DnsOutcome::Timeout
-            } else {
-                DnsOutcome::Error(text)
-            }
-        }
+        Reply::Timeout => (DnsOutcome::Timeout, Vec::new(), Vec::new(), None),
+        Reply::Error(e) => (DnsOutcome::Error(e), Vec::new(), Vec::new(), None),
     }
 }
 

@@ -9,9 +9,10 @@
 //! GeoLite2/GeoIP2/DB-IP files (`country.iso_code`, `registered_country`)
 //! are read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use chrono::DateTime;
 use maxminddb::Reader;
@@ -52,7 +53,19 @@ pub struct GeoDatabase {
     pub path: PathBuf,
     pub name: String,
     reader: Reader<Vec<u8>>,
+    /// Answers already read, for the whole run: the same provider addresses
+    /// recur in hundreds of domains of a batch.
+    memo: Mutex<HashMap<IpAddr, Lookup>>,
+    database_type: String,
+    build_date: String,
 }
+
+/// One lookup's result: (matched network, value, error).
+type Lookup = (Option<String>, Option<String>, Option<String>);
+
+/// More distinct addresses than this in one run and the memo starts over,
+/// so a run over many domains keeps a bounded memory.
+const MEMO_LIMIT: usize = 50_000;
 
 /// Metadata of a database, for the scan's provenance section.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,11 +87,16 @@ impl GeoDatabase {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let database_type = reader.metadata().database_type.clone();
+        let build_date = build_date(reader.metadata().build_epoch);
         Ok(Self {
             role,
             path: path.to_path_buf(),
             name,
             reader,
+            memo: Mutex::new(HashMap::new()),
+            database_type,
+            build_date,
         })
     }
 
@@ -86,22 +104,26 @@ impl GeoDatabase {
         DatabaseInfo {
             role: self.role.label().to_string(),
             file: self.name.clone(),
-            database_type: self.reader.metadata().database_type.clone(),
-            build_date: self.build_date(),
+            database_type: self.database_type.clone(),
+            build_date: self.build_date.clone(),
         }
     }
 
-    fn build_date(&self) -> String {
-        let epoch = self.reader.metadata().build_epoch;
-        i64::try_from(epoch)
-            .ok()
-            .and_then(|e| DateTime::from_timestamp(e, 0))
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_else(|| "unknown".into())
+    /// Look one address up; returns (matched network, value, error).
+    fn lookup(&self, ip: IpAddr) -> Lookup {
+        let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = memo.get(&ip) {
+            return hit.clone();
+        }
+        let found = self.read(ip);
+        if memo.len() >= MEMO_LIMIT {
+            memo.clear();
+        }
+        memo.insert(ip, found.clone());
+        found
     }
 
-    /// Look one address up; returns (matched network, value, error).
-    fn lookup(&self, ip: IpAddr) -> (Option<String>, Option<String>, Option<String>) {
+    fn read(&self, ip: IpAddr) -> Lookup {
         // `::ffff:192.0.2.1` is an IPv4 address; not every database maps it.
         let ip = ip.to_canonical();
         let result = match self.reader.lookup(ip) {
@@ -134,6 +156,14 @@ impl GeoDatabase {
         };
         (network, value.map(|v| v.trim().to_string()), None)
     }
+}
+
+fn build_date(epoch: u64) -> String {
+    i64::try_from(epoch)
+        .ok()
+        .and_then(|e| DateTime::from_timestamp(e, 0))
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// The fields this tool reads, across the supported database layouts.
@@ -227,8 +257,8 @@ impl Geolocator {
                 address: ip.to_string(),
                 role: db.role.label().to_string(),
                 database: db.name.clone(),
-                database_type: db.reader.metadata().database_type.clone(),
-                build_date: db.build_date(),
+                database_type: db.database_type.clone(),
+                build_date: db.build_date.clone(),
                 network,
                 value: value.clone(),
                 error,

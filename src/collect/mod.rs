@@ -9,6 +9,7 @@ pub mod families;
 pub mod geo;
 pub mod spf;
 pub mod spf_check;
+pub mod transport;
 pub mod zone_server;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -186,7 +186,12 @@ impl Fingerprint {
             return false;
         }
         let value = value.trim_end_matches('.').to_ascii_lowercase();
-        let pattern = self.pattern.to_ascii_lowercase();
+        let mut pattern = self.pattern.to_ascii_lowercase();
+        if self.kind == FingerprintKind::TxtPrefix {
+            // Vendors document the start of the record (`docusign=`,
+            // `ZOOM_verify_`); the collector keeps the prefix without it.
+            pattern = pattern.trim_end_matches(['=', ':', '_']).to_string();
+        }
         match pattern.strip_prefix("*.") {
             Some(suffix) => value.ends_with(&format!(".{suffix}")),
             None => value == pattern,
@@ -609,6 +614,24 @@ mod tests {
         assert!(f.matches(FingerprintKind::Cname, "autodiscover.outlook.com"));
         assert!(f.matches(FingerprintKind::Mx, "autodiscover.outlook.com"));
         assert!(!f.matches(FingerprintKind::Asn, "autodiscover.outlook.com"));
+    }
+
+    #[test]
+    fn token_patterns_may_carry_the_documented_separator() {
+        for pattern in ["docusign=", "docusign", "DocuSign:"] {
+            let f = fp(FingerprintKind::TxtPrefix, pattern);
+            assert!(
+                f.matches(FingerprintKind::TxtPrefix, "docusign"),
+                "{pattern}"
+            );
+            assert!(
+                !f.matches(FingerprintKind::TxtPrefix, "docusign-x"),
+                "{pattern}"
+            );
+        }
+        let zoom = fp(FingerprintKind::TxtPrefix, "ZOOM_verify_");
+        assert!(zoom.matches(FingerprintKind::TxtPrefix, "ZOOM_verify"));
+        assert!(!zoom.matches(FingerprintKind::TxtPrefix, "ZOOM"));
     }
 
     #[test]

@@ -58,7 +58,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RenderError> {
 }
 
 pub fn scan_json(scan: &Scan) -> Result<Vec<u8>, RenderError> {
-    let mut out = serde_json::to_vec_pretty(scan)?;
+    // Sized for a typical scan (tens of KiB) so the buffer is not regrown
+    // and copied a dozen times per domain.
+    let mut out = Vec::with_capacity(64 * 1024);
+    serde_json::to_writer_pretty(&mut out, scan)?;
     out.push(b'\n');
     Ok(out)
 }

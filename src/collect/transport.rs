@@ -1,0 +1,455 @@
+//! How DNS questions travel: UDP over a few long-lived sockets, with TCP
+//! when an answer is truncated, and CNAME chains followed to their end.
+//!
+//! `hickory-resolver` opens, registers and closes a fresh UDP socket for
+//! every question. That is the right default for a stub resolver, but a scan
+//! of hundreds of domains asks tens of thousands of questions, and on a fast
+//! network the socket work costs more than the answers (see
+//! docs/performance.md). This transport keeps a few sockets per server, each
+//! with its own random source port, and tells answers apart by a random
+//! 16-bit ID *and* the question they echo, so an answer is only accepted for
+//! the question it belongs to. Messages are encoded and decoded with
+//! `hickory-proto`; only the exchange is ours.
+
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hickory_proto::op::{Edns, Header, Message, Query, ResponseCode};
+use hickory_proto::rr::{Name, RecordType};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Sockets per server: enough that one socket's queue is never the limit,
+/// few enough that setting them up costs nothing.
+const SOCKETS_PER_SERVER: usize = 4;
+
+/// CNAMEs followed across answers before giving up (RFC 1034 leaves the
+/// bound to the resolver; 8 is what common resolvers use).
+const MAX_CHASE: usize = 8;
+
+/// The EDNS buffer size offered: the DNS Flag Day 2020 value, which avoids
+/// IP fragmentation.
+const EDNS_PAYLOAD: u16 = 1232;
+
+/// What one question came to, as the collectors see it.
+#[derive(Debug)]
+pub enum Reply {
+    /// The records of the answer section(s), CNAMEs followed; `code` is the
+    /// response code of the last message.
+    Answer {
+        code: ResponseCode,
+        answers: Vec<hickory_proto::rr::Record>,
+        authentic_data: bool,
+    },
+    Timeout,
+    Error(String),
+}
+
+/// Many questions in flight to one or more servers.
+pub struct Transport {
+    servers: Vec<SocketAddr>,
+    timeout: Duration,
+    attempts: usize,
+    lanes: tokio::sync::OnceCell<Result<Vec<Lane>, String>>,
+    next: AtomicUsize,
+}
+
+type Pending = Arc<Mutex<HashMap<u16, Waiting>>>;
+
+struct Waiting {
+    question: Query,
+    /// The answer, or why it could not be read.
+    reply: oneshot::Sender<Result<Message, String>>,
+}
+
+/// One UDP socket to one server and the task that reads its answers.
+struct Lane {
+    server: SocketAddr,
+    socket: Arc<UdpSocket>,
+    pending: Pending,
+    reader: JoinHandle<()>,
+}
+
+impl Drop for Lane {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
+impl Transport {
+    /// `attempts` tries over UDP per question, each waiting `timeout`.
+    pub fn new(servers: Vec<SocketAddr>, timeout: Duration, attempts: usize) -> Self {
+        Self {
+            servers,
+            timeout,
+            attempts: attempts.max(1),
+            lanes: tokio::sync::OnceCell::new(),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// Ask `name`/`rtype`, following a CNAME chain the server does not
+    /// complete itself.
+    pub async fn lookup(&self, name: &Name, rtype: RecordType) -> Reply {
+        let mut answers = Vec::new();
+        let mut authentic = true;
+        let mut current = name.clone();
+        let mut seen = HashSet::new();
+        for _ in 0..=MAX_CHASE {
+            let msg = match self.exchange(&current, rtype).await {
+                Ok(m) => m,
+                Err(Failure::Timeout) if answers.is_empty() => return Reply::Timeout,
+                Err(Failure::Error(e)) if answers.is_empty() => return Reply::Error(e),
+                // A chain that breaks half-way keeps what it found.
+                Err(_) => break,
+            };
+            authentic &= msg.metadata.authentic_data;
+            let code = msg.metadata.response_code;
+            let found = msg.answers.iter().any(|r| r.record_type() == rtype);
+            let end = chain_end(&msg, &current);
+            answers.extend(msg.answers);
+            if code != ResponseCode::NoError || found || rtype == RecordType::CNAME {
+                return Reply::Answer {
+                    code,
+                    answers,
+                    authentic_data: authentic,
+                };
+            }
+            match end {
+                Some(target) if seen.insert(target.to_lowercase()) => current = target,
+                // No alias to follow, or a loop: the caller sees the chain.
+                _ => break,
+            }
+        }
+        Reply::Answer {
+            code: ResponseCode::NoError,
+            answers,
+            authentic_data: authentic,
+        }
+    }
+
+    async fn lanes(&self) -> Result<&[Lane], String> {
+        let lanes = self
+            .lanes
+            .get_or_init(|| async { open_lanes(&self.servers).await })
+            .await;
+        match lanes {
+            Ok(l) if !l.is_empty() => Ok(l),
+            Ok(_) => Err("no DNS server to ask".into()),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    /// One question, one answer: UDP with retries, TCP when truncated.
+    async fn exchange(&self, name: &Name, rtype: RecordType) -> Result<Message, Failure> {
+        let lanes = self.lanes().await.map_err(Failure::Error)?;
+        let question = Query::query(name.clone(), rtype);
+        let mut last = Failure::Timeout;
+        for attempt in 0..self.attempts {
+            // Spread questions over the sockets; a retry moves to the next
+            // server when there is more than one.
+            let pick = self.next.fetch_add(1, Ordering::Relaxed);
+            let server = self.servers[attempt % self.servers.len()];
+            let of_server: Vec<&Lane> = lanes.iter().filter(|l| l.server == server).collect();
+            let lane = of_server[pick % of_server.len()];
+            match lane.ask(&question, self.timeout).await {
+                Ok(msg) if msg.metadata.truncation => {
+                    return tcp_exchange(server, &question, self.timeout * 2).await;
+                }
+                Ok(msg) => return Ok(msg),
+                Err(f) => last = f,
+            }
+        }
+        Err(last)
+    }
+}
+
+#[derive(Debug)]
+enum Failure {
+    Timeout,
+    Error(String),
+}
+
+async fn open_lanes(servers: &[SocketAddr]) -> Result<Vec<Lane>, String> {
+    let mut lanes = Vec::new();
+    for &server in servers {
+        for _ in 0..SOCKETS_PER_SERVER {
+            let local: SocketAddr = match server.ip() {
+                IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+                IpAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+            };
+            let socket = UdpSocket::bind(local)
+                .await
+                .map_err(|e| format!("cannot open a UDP socket: {e}"))?;
+            // A connected socket only receives datagrams from the server.
+            socket
+                .connect(server)
+                .await
+                .map_err(|e| format!("cannot reach {server}: {e}"))?;
+            let socket = Arc::new(socket);
+            let pending: Pending = Arc::default();
+            let reader = tokio::spawn(read_answers(socket.clone(), pending.clone()));
+            lanes.push(Lane {
+                server,
+                socket,
+                pending,
+                reader,
+            });
+        }
+    }
+    Ok(lanes)
+}
+
+/// Hand each arriving answer to the question it belongs to; drop the rest.
+async fn read_answers(socket: Arc<UdpSocket>, pending: Pending) {
+    let mut buf = vec![0u8; 65_535];
+    loop {
+        let n = match socket.recv(&mut buf).await {
+            Ok(n) => n,
+            // e.g. ICMP port unreachable on a connected socket: the waiting
+            // questions time out and are retried.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        // An answer that does not decode as a whole still names its ID and
+        // question; the asker gets the error at once instead of a timeout.
+        let Some((id, question)) = question_of(&buf[..n]) else {
+            continue;
+        };
+        let mut waiting = pending.lock().unwrap_or_else(|e| e.into_inner());
+        let belongs = waiting
+            .get(&id)
+            .is_some_and(|w| same_question(&question, &w.question));
+        if belongs && let Some(w) = waiting.remove(&id) {
+            let msg = Message::from_vec(&buf[..n]).map_err(|e| format!("unreadable answer: {e}"));
+            let _ = w.reply.send(msg);
+        }
+    }
+}
+
+impl Lane {
+    async fn ask(&self, question: &Query, timeout: Duration) -> Result<Message, Failure> {
+        let (tx, rx) = oneshot::channel();
+        let id = {
+            let mut waiting = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let mut id: u16 = rand::random();
+            while waiting.contains_key(&id) {
+                id = rand::random();
+            }
+            waiting.insert(
+                id,
+                Waiting {
+                    question: question.clone(),
+                    reply: tx,
+                },
+            );
+            id
+        };
+        let forget = || {
+            let mut waiting = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            waiting.remove(&id);
+        };
+        let bytes = match query_message(id, question) {
+            Ok(b) => b,
+            Err(e) => {
+                forget();
+                return Err(Failure::Error(e));
+            }
+        };
+        if let Err(e) = self.socket.send(&bytes).await {
+            forget();
+            return Err(Failure::Error(format!(
+                "cannot send to {}: {e}",
+                self.server
+            )));
+        }
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(Ok(msg))) => Ok(msg),
+            Ok(Ok(Err(e))) => Err(Failure::Error(e)),
+            _ => {
+                forget();
+                Err(Failure::Timeout)
+            }
+        }
+    }
+}
+
+fn query_message(id: u16, question: &Query) -> Result<Vec<u8>, String> {
+    let mut msg = Message::query();
+    msg.metadata.id = id;
+    msg.metadata.recursion_desired = true;
+    // RFC 6840 §5.7: a set AD bit asks a validating resolver to say whether
+    // it validated the answer.
+    msg.metadata.authentic_data = true;
+    msg.add_query(question.clone());
+    let mut edns = Edns::new();
+    edns.set_max_payload(EDNS_PAYLOAD);
+    msg.set_edns(edns);
+    msg.to_vec()
+        .map_err(|e| format!("cannot encode the question: {e}"))
+}
+
+/// The ID and first question of a message, without decoding the rest.
+fn question_of(bytes: &[u8]) -> Option<(u16, Query)> {
+    let mut decoder = BinDecoder::new(bytes);
+    let header = Header::read(&mut decoder).ok()?;
+    let question = Query::read(&mut decoder).ok()?;
+    Some((header.metadata.id, question))
+}
+
+/// The same question in an answer: name (case-insensitively), type, class.
+fn same_question(a: &Query, b: &Query) -> bool {
+    a.query_type() == b.query_type()
+        && a.query_class() == b.query_class()
+        && a.name().to_lowercase() == b.name().to_lowercase()
+}
+
+/// The end of the CNAME chain from `name` inside one message, if any.
+fn chain_end(msg: &Message, name: &Name) -> Option<Name> {
+    let mut current = name.to_lowercase();
+    let mut moved = false;
+    for _ in 0..=MAX_CHASE {
+        let next = msg.answers.iter().find_map(|r| match &r.data {
+            hickory_proto::rr::RData::CNAME(c) if r.name.to_lowercase() == current => {
+                Some(c.0.to_lowercase())
+            }
+            _ => None,
+        });
+        match next {
+            Some(n) => {
+                current = n;
+                moved = true;
+            }
+            None => break,
+        }
+    }
+    moved.then_some(current)
+}
+
+/// The question again over TCP (RFC 7766), for answers too large for UDP.
+async fn tcp_exchange(
+    server: SocketAddr,
+    question: &Query,
+    timeout: Duration,
+) -> Result<Message, Failure> {
+    let work = async {
+        let id: u16 = rand::random();
+        let bytes = query_message(id, question).map_err(Failure::Error)?;
+        let len =
+            u16::try_from(bytes.len()).map_err(|_| Failure::Error("question too long".into()))?;
+        let io = |e: std::io::Error| Failure::Error(format!("TCP to {server}: {e}"));
+        let mut stream = TcpStream::connect(server).await.map_err(io)?;
+        let mut out = Vec::with_capacity(bytes.len() + 2);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&bytes);
+        stream.write_all(&out).await.map_err(io)?;
+        let mut head = [0u8; 2];
+        stream.read_exact(&mut head).await.map_err(io)?;
+        let mut body = vec![0u8; usize::from(u16::from_be_bytes(head))];
+        stream.read_exact(&mut body).await.map_err(io)?;
+        let msg = Message::from_vec(&body)
+            .map_err(|e| Failure::Error(format!("unreadable answer over TCP: {e}")))?;
+        let matches = msg.metadata.id == id
+            && msg
+                .queries
+                .first()
+                .is_some_and(|q| same_question(q, question));
+        if matches {
+            Ok(msg)
+        } else {
+            Err(Failure::Error(
+                "the TCP answer is for another question".into(),
+            ))
+        }
+    };
+    match tokio::time::timeout(timeout, work).await {
+        Ok(r) => r,
+        Err(_) => Err(Failure::Timeout),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::rdata::A;
+    use hickory_proto::rr::{RData, Record};
+    use std::str::FromStr;
+
+    /// A server that first answers with the right ID but another question
+    /// (what an off-path attacker guessing IDs would send), then truly.
+    async fn tricky_server() -> SocketAddr {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            loop {
+                let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+                    return;
+                };
+                let query = Message::from_vec(&buf[..n]).unwrap();
+                let q = query.queries[0].clone();
+                let answer = |question: Query, ip: [u8; 4]| {
+                    let mut m = Message::response(query.metadata.id, query.metadata.op_code);
+                    m.add_query(question.clone());
+                    m.add_answer(Record::from_rdata(
+                        question.name().clone(),
+                        60,
+                        RData::A(A::from(std::net::Ipv4Addr::from(ip))),
+                    ));
+                    m.to_vec().unwrap()
+                };
+                let forged = Query::query(Name::from_str("evil.example.").unwrap(), RecordType::A);
+                socket
+                    .send_to(&answer(forged, [6, 6, 6, 6]), from)
+                    .await
+                    .unwrap();
+                socket
+                    .send_to(&answer(q, [192, 0, 2, 1]), from)
+                    .await
+                    .unwrap();
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn an_answer_counts_only_for_the_question_it_echoes() {
+        let server = tricky_server().await;
+        let t = Transport::new(vec![server], Duration::from_secs(2), 1);
+        let name = Name::from_str("mail.example.").unwrap();
+        match t.lookup(&name, RecordType::A).await {
+            Reply::Answer { code, answers, .. } => {
+                assert_eq!(code, ResponseCode::NoError);
+                assert_eq!(answers.len(), 1);
+                assert_eq!(answers[0].data.to_string(), "192.0.2.1");
+            }
+            other => panic!("expected the true answer, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_times_out_after_the_attempts() {
+        // Bound but never read: questions go nowhere.
+        let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let t = Transport::new(
+            vec![silent.local_addr().unwrap()],
+            Duration::from_millis(100),
+            2,
+        );
+        let name = Name::from_str("mail.example.").unwrap();
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            t.lookup(&name, RecordType::A).await,
+            Reply::Timeout
+        ));
+        assert!(started.elapsed() >= Duration::from_millis(200));
+    }
+}
