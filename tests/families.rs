@@ -1,0 +1,109 @@
+//! The provider families of the shipped maps on one zone fixture: each
+//! fingerprint kind (MX, SPF include, TXT token, DMARC receiver, DKIM CNAME)
+//! recognises its service, legal exposure follows the contracting entity, and
+//! what the maps do not know is reported as unknown rather than dropped.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn node_keys(scan: &Value) -> Vec<String> {
+    scan["graph"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["key"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn scan_families() -> Value {
+    let dns = DnsFixture::start(&zones("provider-families"));
+    let run = scan_live(&dns, "familjekommun.se", &["--as-of", "2026-11-25"]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    assert_evidence_complete(&scan);
+    scan
+}
+
+#[test]
+fn every_fingerprint_kind_recognises_its_service() {
+    let scan = scan_families();
+    let keys = node_keys(&scan);
+    for (kind, service) in [
+        ("mx *.mx.one.com", "one-com-mail"),
+        ("spf-include spf.mailjet.com", "mailjet"),
+        ("spf-include mail.zendesk.com", "zendesk-support"),
+        ("txt-prefix docusign=", "docusign-esignature"),
+        (
+            "txt-prefix atlassian-domain-verification=",
+            "atlassian-cloud",
+        ),
+        ("dmarc-receiver rua.agari.com", "agari-dmarc-protection"),
+        (
+            "dmarc-receiver rep.dmarcanalyzer.com",
+            "mimecast-dmarc-analyzer",
+        ),
+        ("dmarc-receiver ruf.powerdmarc.com", "powerdmarc"),
+    ] {
+        assert!(
+            keys.contains(&format!("service:{service}")),
+            "{kind} did not give service:{service}; nodes: {keys:?}"
+        );
+    }
+}
+
+#[test]
+fn legal_exposure_follows_the_contracting_entity() {
+    let scan = scan_families();
+    let all = findings(&scan);
+    let through = |rule: &str, service: &str| {
+        with_rule(&all, rule)
+            .iter()
+            .any(|f| path_nodes(f).contains(&format!("service:{service}")))
+    };
+    // US companies: Mailjet is contracted through Mailgun Technologies, Inc.,
+    // DocuSign and Zendesk directly by their US companies.
+    for service in ["mailjet", "docusign-esignature", "zendesk-support"] {
+        assert!(through("TM103", service), "no TM103 through {service}");
+    }
+    // Reports have their own rules: failure reports (content) to PowerDMARC
+    // (MENAINFOSEC, Inc) give TM106, aggregate reports to Agari (Fortra, LLC)
+    // TM107.
+    assert!(
+        through("TM106", "powerdmarc"),
+        "no TM106 through powerdmarc"
+    );
+    assert!(
+        through("TM107", "agari-dmarc-protection"),
+        "no TM107 through agari-dmarc-protection"
+    );
+    // Must not: a Swedish host and a Dutch company with no third-country
+    // regime in the maps.
+    for rule in ["TM103", "TM106", "TM107"] {
+        for service in ["one-com-mail", "mimecast-dmarc-analyzer"] {
+            assert!(!through(rule, service), "{rule} through {service}");
+        }
+    }
+}
+
+#[test]
+fn an_unmapped_token_is_reported_not_dropped() {
+    let scan = scan_families();
+    let all = findings(&scan);
+    let unknown: Vec<&str> = with_rule(&all, "TM110")
+        .iter()
+        .map(|f| f["note"].as_str().unwrap())
+        .collect();
+    assert!(
+        unknown.iter().any(|n| n.contains("ZOOM_verify")),
+        "{unknown:?}"
+    );
+    // Mapped tokens are known, so they are not among the unknowns.
+    for token in ["docusign", "atlassian-domain-verification"] {
+        assert!(
+            !unknown.iter().any(|n| n.contains(token)),
+            "{token} reported unknown: {unknown:?}"
+        );
+    }
+}
