@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Index into [`EvidenceLog::items`]; stable within one scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -75,15 +76,17 @@ pub struct DnsAnswer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GeoLookup {
     pub address: String,
+    // Shared text (`Arc<str>`): a batch records hundreds of thousands of
+    // lookups that name the same three databases and the same networks.
     /// What the database is used for: `registry-country`, `geolocated-country` or `asn`.
-    pub role: String,
-    pub database: String,
-    pub database_type: String,
-    pub build_date: String,
+    pub role: Arc<str>,
+    pub database: Arc<str>,
+    pub database_type: Arc<str>,
+    pub build_date: Arc<str>,
     /// The network the database matched, e.g. `40.107.0.0/16`.
-    pub network: Option<String>,
+    pub network: Option<Arc<str>>,
     /// The value found, e.g. `NL` or `AS8075 Microsoft Corporation`; `None` when the address is not in the database.
-    pub value: Option<String>,
+    pub value: Option<Arc<str>>,
     /// Why the database could not answer, when it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

@@ -678,8 +678,8 @@ async fn run_one(
         scan.graph.nodes.len(),
         scan.findings.len()
     );
-    let written =
-        render::write_outputs(&scan, &ctx.kb, lang, out, formats).map_err(|e| e.to_string())?;
+    let written = render::write_outputs(&scan, &ctx.kb, lang, out, formats, render::Flush::Each)
+        .map_err(|e| e.to_string())?;
     print_summary(&scan, &ctx.kb, lang, out, &written.files);
     if let Some(e) = written.svg_error {
         // Everything else is written; the diagram can be drawn later from the DOT file.

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::DateTime;
 use maxminddb::Reader;
@@ -52,6 +52,11 @@ pub struct GeoDatabase {
     pub role: Role,
     pub path: PathBuf,
     pub name: String,
+    /// The same texts as `Arc<str>`, shared by every lookup's evidence.
+    shared_role: Arc<str>,
+    shared_name: Arc<str>,
+    shared_type: Arc<str>,
+    shared_date: Arc<str>,
     reader: Reader<Vec<u8>>,
     /// Answers already read, for the whole run: the same provider addresses
     /// recur in hundreds of domains of a batch.
@@ -61,7 +66,7 @@ pub struct GeoDatabase {
 }
 
 /// One lookup's result: (matched network, value, error).
-type Lookup = (Option<String>, Option<String>, Option<String>);
+type Lookup = (Option<Arc<str>>, Option<Arc<str>>, Option<String>);
 
 /// More distinct addresses than this in one run and the memo starts over,
 /// so a run over many domains keeps a bounded memory.
@@ -92,6 +97,10 @@ impl GeoDatabase {
         Ok(Self {
             role,
             path: path.to_path_buf(),
+            shared_role: Arc::from(role.label()),
+            shared_name: Arc::from(name.as_str()),
+            shared_type: Arc::from(database_type.as_str()),
+            shared_date: Arc::from(build_date.as_str()),
             name,
             reader,
             memo: Mutex::new(HashMap::new()),
@@ -130,7 +139,7 @@ impl GeoDatabase {
             Ok(r) => r,
             Err(e) => return (None, None, Some(e.to_string())),
         };
-        let network = result.network().ok().map(|n| n.to_string());
+        let network = result.network().ok().map(|n| Arc::from(n.to_string()));
         let record = match result.decode::<Record>() {
             Ok(Some(record)) => record,
             Ok(None) => return (network, None, None),
@@ -154,7 +163,7 @@ impl GeoDatabase {
                 .to_string()
             }),
         };
-        (network, value.map(|v| v.trim().to_string()), None)
+        (network, value.map(|v| Arc::from(v.trim())), None)
     }
 }
 
@@ -255,15 +264,15 @@ impl Geolocator {
             let (network, value, error) = db.lookup(ip);
             let evidence = log.record(Observation::Geo(GeoLookup {
                 address: ip.to_string(),
-                role: db.role.label().to_string(),
-                database: db.name.clone(),
-                database_type: db.database_type.clone(),
-                build_date: db.build_date.clone(),
+                role: db.shared_role.clone(),
+                database: db.shared_name.clone(),
+                database_type: db.shared_type.clone(),
+                build_date: db.shared_date.clone(),
                 network,
                 value: value.clone(),
                 error,
             }));
-            let Some(value) = value.filter(|v| !v.is_empty()) else {
+            let Some(value) = value.filter(|v| !v.is_empty()).map(|v| v.to_string()) else {
                 continue;
             };
             match db.role {

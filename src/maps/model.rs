@@ -185,16 +185,24 @@ impl Fingerprint {
         if kind != self.kind && !(self.kind == FingerprintKind::Host && host_like) {
             return false;
         }
-        let value = value.trim_end_matches('.').to_ascii_lowercase();
-        let mut pattern = self.pattern.to_ascii_lowercase();
+        // Compared in place, without lower-cased copies: this runs for every
+        // name of every domain against every fingerprint of its kind.
+        let value = value.trim_end_matches('.').as_bytes();
+        let mut pattern = self.pattern.as_str();
         if self.kind == FingerprintKind::TxtPrefix {
             // Vendors document the start of the record (`docusign=`,
             // `ZOOM_verify_`); the collector keeps the prefix without it.
-            pattern = pattern.trim_end_matches(['=', ':', '_']).to_string();
+            pattern = pattern.trim_end_matches(['=', ':', '_']);
         }
         match pattern.strip_prefix("*.") {
-            Some(suffix) => value.ends_with(&format!(".{suffix}")),
-            None => value == pattern,
+            Some(suffix) => {
+                let suffix = suffix.as_bytes();
+                let Some(dot) = value.len().checked_sub(suffix.len() + 1) else {
+                    return false;
+                };
+                value[dot] == b'.' && value[dot + 1..].eq_ignore_ascii_case(suffix)
+            }
+            None => value.eq_ignore_ascii_case(pattern.as_bytes()),
         }
     }
 }
@@ -606,6 +614,13 @@ mod tests {
             "evilmail.protection.outlook.com.example"
         ));
         assert!(!f.matches(FingerprintKind::Cname, "x.mail.protection.outlook.com"));
+        // A label that only ends like the suffix is not below it.
+        assert!(!f.matches(FingerprintKind::Mx, "evilmail.protection.outlook.com"));
+        // Shorter than the suffix, empty, or not ASCII: no match, no panic.
+        assert!(!f.matches(FingerprintKind::Mx, "com"));
+        assert!(!f.matches(FingerprintKind::Mx, ""));
+        assert!(!f.matches(FingerprintKind::Mx, "ö.mail.protection.outlook.cöm"));
+        assert!(f.matches(FingerprintKind::Mx, "ö.mail.protection.outlook.com"));
     }
 
     #[test]
