@@ -154,7 +154,9 @@ struct SpfCheckArgs {
     /// Serve these zone files (or directories of *.zone) on loopback and ask them.
     #[arg(long = "zone-file", value_name = "PATH")]
     zone_files: Vec<PathBuf>,
-    /// Seconds to wait for one DNS answer.
+    /// Seconds to wait for one DNS answer. A question is asked twice: the
+    /// second time sooner when the server has been answering quickly (about
+    /// four round trips), and the second try waits this long.
     #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
     timeout: f64,
 }
@@ -293,7 +295,9 @@ struct ScanArgs {
     #[arg(long = "geoip-asn", value_name = "FILE")]
     geoip_asn: Option<PathBuf>,
 
-    /// Seconds to wait for one DNS answer.
+    /// Seconds to wait for one DNS answer. A question is asked twice: the
+    /// second time sooner when the server has been answering quickly (about
+    /// four round trips), and the second try waits this long.
     #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
     timeout: f64,
 

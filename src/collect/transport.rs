@@ -10,12 +10,17 @@
 //! 16-bit ID *and* the question they echo, so an answer is only accepted for
 //! the question it belongs to. Messages are encoded and decoded with
 //! `hickory-proto`; only the exchange is ours.
+//!
+//! A question that gets no answer is asked again after a wait that follows
+//! the measured round-trip time (as resolvers do, RFC 6298's smoothing)
+//! rather than after the whole `--timeout`: one lost datagram then costs a
+//! few round trips, not seconds. An answer to an earlier try still counts.
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Edns, Header, Message, Query, ResponseCode};
 use hickory_proto::rr::{Name, RecordType};
@@ -36,6 +41,11 @@ const MAX_CHASE: usize = 8;
 /// The EDNS buffer size offered: the DNS Flag Day 2020 value, which avoids
 /// IP fragmentation.
 const EDNS_PAYLOAD: u16 = 1232;
+
+/// The shortest wait before a question is asked again, however fast the
+/// server has been: below this, a server's occasional slow answer would
+/// draw needless repeats.
+const MIN_RETRY_WAIT: Duration = Duration::from_millis(200);
 
 /// What one question came to, as the collectors see it.
 #[derive(Debug)]
@@ -58,6 +68,8 @@ pub struct Transport {
     attempts: usize,
     lanes: tokio::sync::OnceCell<Result<Vec<Lane>, String>>,
     next: AtomicUsize,
+    /// Smoothed round-trip time in microseconds; 0 until the first answer.
+    srtt_us: AtomicU64,
 }
 
 type Pending = Arc<Mutex<HashMap<u16, Waiting>>>;
@@ -83,7 +95,9 @@ impl Drop for Lane {
 }
 
 impl Transport {
-    /// `attempts` tries over UDP per question, each waiting `timeout`.
+    /// `attempts` tries over UDP per question. Before the last, a try waits
+    /// about four round-trip times (at least [`MIN_RETRY_WAIT`], at most
+    /// `timeout`); the last waits `timeout`.
     pub fn new(servers: Vec<SocketAddr>, timeout: Duration, attempts: usize) -> Self {
         Self {
             servers,
@@ -91,7 +105,32 @@ impl Transport {
             attempts: attempts.max(1),
             lanes: tokio::sync::OnceCell::new(),
             next: AtomicUsize::new(0),
+            srtt_us: AtomicU64::new(0),
         }
+    }
+
+    /// How long a try waits before the question is asked again.
+    fn retry_wait(&self) -> Duration {
+        match self.srtt_us.load(Ordering::Relaxed) {
+            // Nothing measured yet: no reason to hurry.
+            0 => self.timeout,
+            srtt => Duration::from_micros(srtt.saturating_mul(4))
+                .max(MIN_RETRY_WAIT)
+                .min(self.timeout),
+        }
+    }
+
+    /// Fold one round trip into the smoothed estimate (gain 1/8, RFC 6298).
+    /// Concurrent updates may overwrite each other; an estimate is enough.
+    fn observe(&self, rtt: Duration) {
+        let sample = u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX).max(1);
+        let old = self.srtt_us.load(Ordering::Relaxed);
+        let new = if old == 0 {
+            sample
+        } else {
+            (old.saturating_mul(7).saturating_add(sample)) / 8
+        };
+        self.srtt_us.store(new.max(1), Ordering::Relaxed);
     }
 
     /// Ask `name`/`rtype`, following a CNAME chain the server does not
@@ -151,6 +190,9 @@ impl Transport {
         let lanes = self.lanes().await.map_err(Failure::Error)?;
         let question = Query::query(name.clone(), rtype);
         let mut last = Failure::Timeout;
+        // Every try still waiting: the first answer to any of them counts.
+        let mut asked: Vec<Asked<'_>> = Vec::new();
+        let first_sent = Instant::now();
         for attempt in 0..self.attempts {
             // Spread questions over the sockets; a retry moves to the next
             // server when there is more than one.
@@ -158,16 +200,52 @@ impl Transport {
             let server = self.servers[attempt % self.servers.len()];
             let of_server: Vec<&Lane> = lanes.iter().filter(|l| l.server == server).collect();
             let lane = of_server[pick % of_server.len()];
-            match lane.ask(&question, self.timeout).await {
-                Ok(msg) if msg.metadata.truncation => {
-                    return tcp_exchange(server, &question, self.timeout * 2).await;
+            match lane.send(&question).await {
+                Ok(a) => asked.push(a),
+                Err(f) => {
+                    last = f;
+                    continue;
                 }
-                Ok(msg) => return Ok(msg),
-                Err(f) => last = f,
             }
+            let wait = if attempt + 1 < self.attempts {
+                self.retry_wait()
+            } else {
+                self.timeout
+            };
+            let Ok((answer, server)) = tokio::time::timeout(wait, first_answer(&mut asked)).await
+            else {
+                last = Failure::Timeout;
+                continue;
+            };
+            // Karn's rule: a round trip is only measured when there was one try.
+            if asked.len() == 1 {
+                self.observe(first_sent.elapsed());
+            }
+            return match answer {
+                Ok(msg) if msg.metadata.truncation => {
+                    tcp_exchange(server, &question, self.timeout * 2).await
+                }
+                Ok(msg) => Ok(msg),
+                Err(e) => Err(Failure::Error(e)),
+            };
         }
         Err(last)
     }
+}
+
+/// The first answer to any of the tries, with the server that gave it.
+async fn first_answer(asked: &mut [Asked<'_>]) -> (Result<Message, String>, SocketAddr) {
+    let waits = asked.iter_mut().map(|a| {
+        let server = a.lane.server;
+        Box::pin(async move {
+            let answer = match (&mut a.reply).await {
+                Ok(answer) => answer,
+                Err(_) => Err("the answer reader stopped".to_string()),
+            };
+            (answer, server)
+        })
+    });
+    futures::future::select_all(waits).await.0
 }
 
 #[derive(Debug)]
@@ -235,8 +313,23 @@ async fn read_answers(socket: Arc<UdpSocket>, pending: Pending) {
     }
 }
 
+/// One try of a question: its entry among the lane's pending questions,
+/// removed when the try is dropped (answered, timed out or abandoned).
+struct Asked<'a> {
+    lane: &'a Lane,
+    id: u16,
+    reply: oneshot::Receiver<Result<Message, String>>,
+}
+
+impl Drop for Asked<'_> {
+    fn drop(&mut self) {
+        self.lane.forget(self.id);
+    }
+}
+
 impl Lane {
-    async fn ask(&self, question: &Query, timeout: Duration) -> Result<Message, Failure> {
+    /// Send one try of `question` under a fresh random ID.
+    async fn send(&self, question: &Query) -> Result<Asked<'_>, Failure> {
         let (tx, rx) = oneshot::channel();
         let id = {
             let mut waiting = self.pending.lock().unwrap_or_else(|e| e.into_inner());
@@ -253,32 +346,24 @@ impl Lane {
             );
             id
         };
-        let forget = || {
-            let mut waiting = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            waiting.remove(&id);
+        let asked = Asked {
+            lane: self,
+            id,
+            reply: rx,
         };
-        let bytes = match query_message(id, question) {
-            Ok(b) => b,
-            Err(e) => {
-                forget();
-                return Err(Failure::Error(e));
-            }
-        };
+        let bytes = query_message(id, question).map_err(Failure::Error)?;
         if let Err(e) = self.socket.send(&bytes).await {
-            forget();
             return Err(Failure::Error(format!(
                 "cannot send to {}: {e}",
                 self.server
             )));
         }
-        match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(Ok(msg))) => Ok(msg),
-            Ok(Ok(Err(e))) => Err(Failure::Error(e)),
-            _ => {
-                forget();
-                Err(Failure::Timeout)
-            }
-        }
+        Ok(asked)
+    }
+
+    fn forget(&self, id: u16) {
+        let mut waiting = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        waiting.remove(&id);
     }
 }
 
@@ -451,5 +536,71 @@ mod tests {
             Reply::Timeout
         ));
         assert!(started.elapsed() >= Duration::from_millis(200));
+    }
+
+    /// A server that answers `lost.example.` only from its second try on,
+    /// and then answers the *first* try's ID (a slow answer arriving after
+    /// the question was asked again). Other names are answered at once.
+    async fn lossy_server() -> SocketAddr {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            let mut first_try: Option<(Message, SocketAddr)> = None;
+            loop {
+                let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+                    return;
+                };
+                let query = Message::from_vec(&buf[..n]).unwrap();
+                let q = query.queries[0].clone();
+                // The slow answer goes where the first try came from.
+                let (to_answer, to) = if q.name().to_ascii() == "lost.example." {
+                    match first_try.take() {
+                        None => {
+                            first_try = Some((query, from));
+                            continue;
+                        }
+                        Some(first) => first,
+                    }
+                } else {
+                    (query, from)
+                };
+                let mut m = Message::response(to_answer.metadata.id, to_answer.metadata.op_code);
+                m.add_query(q.clone());
+                m.add_answer(Record::from_rdata(
+                    q.name().clone(),
+                    60,
+                    RData::A(A::from(std::net::Ipv4Addr::new(192, 0, 2, 7))),
+                ));
+                socket.send_to(&m.to_vec().unwrap(), to).await.unwrap();
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_lost_question_is_asked_again_before_the_timeout() {
+        let server = lossy_server().await;
+        let timeout = Duration::from_secs(5);
+        let t = Transport::new(vec![server], timeout, 2);
+        // A prompt answer first, so the round-trip time is known.
+        let quick = Name::from_str("quick.example.").unwrap();
+        assert!(matches!(
+            t.lookup(&quick, RecordType::A).await,
+            Reply::Answer { .. }
+        ));
+        assert!(t.retry_wait() < timeout);
+        let lost = Name::from_str("lost.example.").unwrap();
+        let started = Instant::now();
+        match t.lookup(&lost, RecordType::A).await {
+            // The answer carries the first try's ID: still accepted.
+            Reply::Answer { answers, .. } => {
+                assert_eq!(answers.len(), 1);
+                assert_eq!(answers[0].data.to_string(), "192.0.2.7");
+            }
+            other => panic!("expected the answer to the first try, got {other:?}"),
+        }
+        // Asked again after the retry wait, not after the whole timeout.
+        assert!(started.elapsed() < timeout, "{:?}", started.elapsed());
     }
 }
