@@ -34,6 +34,7 @@ fn every_fingerprint_kind_recognises_its_service() {
         ("mx *.mx.one.com", "one-com-mail"),
         ("spf-include spf.mailjet.com", "mailjet"),
         ("spf-include mail.zendesk.com", "zendesk-support"),
+        ("spf-include email.freshdesk.com", "freshdesk"),
         ("txt-prefix docusign=", "docusign-esignature"),
         (
             "txt-prefix atlassian-domain-verification=",
@@ -45,6 +46,7 @@ fn every_fingerprint_kind_recognises_its_service() {
             "mimecast-dmarc-analyzer",
         ),
         ("dmarc-receiver ruf.powerdmarc.com", "powerdmarc"),
+        ("dmarc-receiver *.uriports.com", "uriports"),
     ] {
         assert!(
             keys.contains(&format!("service:{service}")),
@@ -63,8 +65,13 @@ fn legal_exposure_follows_the_contracting_entity() {
             .any(|f| path_nodes(f).contains(&format!("service:{service}")))
     };
     // US companies: Mailjet is contracted through Mailgun Technologies, Inc.,
-    // DocuSign and Zendesk directly by their US companies.
-    for service in ["mailjet", "docusign-esignature", "zendesk-support"] {
+    // DocuSign, Zendesk and Freshdesk directly by their US companies.
+    for service in [
+        "mailjet",
+        "docusign-esignature",
+        "zendesk-support",
+        "freshdesk",
+    ] {
         assert!(through("TM103", service), "no TM103 through {service}");
     }
     // Reports have their own rules: failure reports (content) to PowerDMARC
@@ -78,10 +85,11 @@ fn legal_exposure_follows_the_contracting_entity() {
         through("TM107", "agari-dmarc-protection"),
         "no TM107 through agari-dmarc-protection"
     );
-    // Must not: a Swedish host and a Dutch company with no third-country
-    // regime in the maps.
+    // Must not: a Swedish host and two Dutch companies with no third-country
+    // regime in the maps (URIports receives failure reports, so TM106 would
+    // be the rule to fire if it were wrongly exposed).
     for rule in ["TM103", "TM106", "TM107"] {
-        for service in ["one-com-mail", "mimecast-dmarc-analyzer"] {
+        for service in ["one-com-mail", "mimecast-dmarc-analyzer", "uriports"] {
             assert!(!through(rule, service), "{rule} through {service}");
         }
     }
