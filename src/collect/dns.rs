@@ -516,7 +516,11 @@ async fn ask_network(
             let mut of_type = false;
             for record in &answers {
                 let owner = canonical_name(&name_text(&record.name));
-                shown.push(format!("{owner} {} {}", record.record_type(), record.data));
+                let data = match &record.data {
+                    RData::Update0(_) => "(no data)".to_string(),
+                    data => data.to_string(),
+                };
+                shown.push(format!("{owner} {} {data}", record.record_type()));
                 records.push(reduce(&owner, &record.data));
                 of_type |= record.record_type() == record_type;
             }
@@ -558,6 +562,10 @@ fn reduce(owner: &str, data: &RData) -> RecordData {
                 .collect();
             RecordData::Txt(String::from_utf8_lossy(&joined).into_owned())
         }
+        // A TXT record with no strings at all (RDLENGTH 0, kept by the
+        // transport's lenient decoding): an empty text, not an SPF record.
+        RData::Update0(RecordType::TXT) => RecordData::Txt(String::new()),
+        RData::Update0(rtype) => RecordData::Other(format!("{rtype} record without data")),
         RData::SRV(srv) => RecordData::Srv {
             priority: srv.priority,
             port: srv.port,

@@ -22,9 +22,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hickory_proto::op::{Edns, Header, Message, Query, ResponseCode};
+use hickory_proto::op::{Edns, Header, Message, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{Name, RecordType};
-use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::oneshot;
@@ -307,7 +307,7 @@ async fn read_answers(socket: Arc<UdpSocket>, pending: Pending) {
             .get(&id)
             .is_some_and(|w| same_question(&question, &w.question));
         if belongs && let Some(w) = waiting.remove(&id) {
-            let msg = Message::from_vec(&buf[..n]).map_err(|e| format!("unreadable answer: {e}"));
+            let msg = decode_answer(&buf[..n]).map_err(|e| format!("unreadable answer: {e}"));
             let _ = w.reply.send(msg);
         }
     }
@@ -382,6 +382,32 @@ fn query_message(id: u16, question: &Query) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("cannot encode the question: {e}"))
 }
 
+/// Bits of the header's third byte that hold the opcode (RFC 1035 §4.1.1).
+const OPCODE_BITS: u8 = 0b0111_1000;
+
+/// Decodes an answer, keeping records that have no data at all.
+///
+/// A record with RDLENGTH 0 is meaningful only in an UPDATE message
+/// (RFC 2136), and `hickory-proto` rejects any other message holding one as
+/// a whole. Such a record is broken (or hostile) zone data next to records
+/// that matter: an empty TXT record beside a domain's SPF record would
+/// otherwise hide the SPF record (the RFC 7208 suite's `null-text` test). So
+/// the message is read a second time as if it were an UPDATE, which keeps
+/// the empty record (as `RData::Update0`), and the real opcode is put back.
+fn decode_answer(bytes: &[u8]) -> Result<Message, DecodeError> {
+    match Message::from_vec(bytes) {
+        Err(DecodeError::InvalidEmptyRecord) if bytes.len() > 2 => {
+            let mut copy = bytes.to_vec();
+            let opcode = OpCode::from_u8((copy[2] & OPCODE_BITS) >> 3);
+            copy[2] = (copy[2] & !OPCODE_BITS) | (u8::from(OpCode::Update) << 3);
+            let mut msg = Message::from_vec(&copy)?;
+            msg.metadata.op_code = opcode;
+            Ok(msg)
+        }
+        other => other,
+    }
+}
+
 /// The ID and first question of a message, without decoding the rest.
 fn question_of(bytes: &[u8]) -> Option<(u16, Query)> {
     let mut decoder = BinDecoder::new(bytes);
@@ -440,7 +466,7 @@ async fn tcp_exchange(
         stream.read_exact(&mut head).await.map_err(io)?;
         let mut body = vec![0u8; usize::from(u16::from_be_bytes(head))];
         stream.read_exact(&mut body).await.map_err(io)?;
-        let msg = Message::from_vec(&body)
+        let msg = decode_answer(&body)
             .map_err(|e| Failure::Error(format!("unreadable answer over TCP: {e}")))?;
         let matches = msg.metadata.id == id
             && msg
@@ -467,6 +493,33 @@ mod tests {
     use hickory_proto::rr::rdata::A;
     use hickory_proto::rr::{RData, Record};
     use std::str::FromStr;
+
+    #[test]
+    fn an_empty_record_does_not_hide_the_rest_of_the_answer() {
+        use hickory_proto::rr::rdata::TXT;
+        let name = Name::from_str("null.example.").unwrap();
+        let mut m = Message::response(7, OpCode::Query);
+        m.add_query(Query::query(name.clone(), RecordType::TXT));
+        m.add_answer(Record::from_rdata(
+            name.clone(),
+            60,
+            RData::TXT(TXT::new(vec!["v=spf1 +all".into()])),
+        ));
+        m.add_answer(Record::update0(name, 60, RecordType::TXT));
+        let bytes = m.to_vec().unwrap();
+        assert!(
+            Message::from_vec(&bytes).is_err(),
+            "hickory-proto now accepts empty records; decode_answer's second pass can go"
+        );
+        let msg = decode_answer(&bytes).unwrap();
+        assert_eq!(msg.metadata.op_code, OpCode::Query);
+        assert_eq!(msg.answers.len(), 2);
+        assert!(matches!(&msg.answers[0].data, RData::TXT(t) if t.to_string() == "v=spf1 +all"));
+        assert!(matches!(
+            msg.answers[1].data,
+            RData::Update0(RecordType::TXT)
+        ));
+    }
 
     /// A server that first answers with the right ID but another question
     /// (what an off-path attacker guessing IDs would send), then truly.
