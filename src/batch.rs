@@ -332,14 +332,14 @@ async fn one_domain(
 /// Write `summary.json`, `summary.csv` and `summary.md` into `out`, then
 /// flush the run's files to disk in one go (they were written with
 /// [`render::Flush::Later`]).
-pub fn write_summary(summary: &Summary, out: &Path) -> Result<(), RenderError> {
+pub fn write_summary(summary: &Summary, out: &Path, lang: Lang) -> Result<(), RenderError> {
     let later = render::Flush::Later;
     let mut json = serde_json::to_vec_pretty(summary)?;
     json.push(b'\n');
     render::write_atomic_with(&out.join("summary.json"), &json, later)?;
     let csv = summary_csv(summary);
     render::write_atomic_with(&out.join("summary.csv"), csv.as_bytes(), later)?;
-    let md = summary_markdown(summary);
+    let md = summary_markdown(summary, lang);
     render::write_atomic_with(&out.join("summary.md"), md.as_bytes(), later)?;
     render::flush_filesystem(out)
 }
@@ -389,46 +389,101 @@ fn csv_safe(text: &str) -> String {
     }
 }
 
-fn summary_markdown(summary: &Summary) -> String {
+/// The words of `summary.md` in each language.
+struct SummaryWords {
+    title: &'static str,
+    as_of: &'static str,
+    domains: &'static str,
+    scanned: &'static str,
+    with_errors: &'static str,
+    interrupted: &'static str,
+    questions: &'static str,
+    providers: &'static str,
+    provider: &'static str,
+    organisations: &'static str,
+    domain_list: &'static str,
+    header: &'static str,
+    error: &'static str,
+}
+
+const SUMMARY_EN: SummaryWords = SummaryWords {
+    title: "Transfer map summary",
+    as_of: "As of",
+    domains: "Domains",
+    scanned: "scanned",
+    with_errors: "with errors",
+    interrupted: "**Interrupted**: not every domain was scanned",
+    questions: "questions sent in the run",
+    providers: "Providers: how many organisations depend on each",
+    provider: "provider",
+    organisations: "organisations",
+    domain_list: "Domains",
+    header: "| organisation | domain | third countries | measured | declared | legal | problems | providers / error |",
+    error: "error",
+};
+
+const SUMMARY_SV: SummaryWords = SummaryWords {
+    title: "Överföringskarta, sammanställning",
+    as_of: "Rättsläge per",
+    domains: "Domäner",
+    scanned: "skannade",
+    with_errors: "med fel",
+    interrupted: "**Avbruten**: alla domäner skannades inte",
+    questions: "frågor skickade under körningen",
+    providers: "Leverantörer: hur många organisationer som är beroende av var och en",
+    provider: "leverantör",
+    organisations: "organisationer",
+    domain_list: "Domäner",
+    header: "| organisation | domän | tredjeländer | uppmätta | uppgivna | rättsliga | problem | leverantörer / fel |",
+    error: "fel",
+};
+
+fn summary_markdown(summary: &Summary, lang: Lang) -> String {
     use crate::render::markdown::escape;
     use std::fmt::Write;
+    let w = match lang {
+        Lang::En => &SUMMARY_EN,
+        Lang::Sv => &SUMMARY_SV,
+    };
     let mut s = String::new();
     let ok = summary
         .domains
         .iter()
         .filter(|d| d.status != "error")
         .count();
-    let _ = writeln!(s, "# Transfer map summary\n");
+    let _ = writeln!(s, "# {}\n", w.title);
     let _ = writeln!(
         s,
-        "- As of: **{}**\n- Domains: {} ({} scanned, {} with errors){}\n- DNS: {} ({} questions sent in the run)\n",
+        "- {}: **{}**\n- {}: {} ({} {}, {} {}){}\n- DNS: {} ({} {})\n",
+        w.as_of,
         summary.as_of,
+        w.domains,
         summary.domains.len(),
         ok,
+        w.scanned,
         summary.domains.len() - ok,
+        w.with_errors,
         if summary.interrupted {
-            "\n- **Interrupted**: not every domain was scanned"
+            format!("\n- {}", w.interrupted)
         } else {
-            ""
+            String::new()
         },
         escape(&summary.resolver),
-        summary.queries_sent
+        summary.queries_sent,
+        w.questions
     );
-    let _ = writeln!(s, "## Providers: how many organisations depend on each\n");
-    let _ = writeln!(s, "| provider | organisations |\n|---|---:|");
+    let _ = writeln!(s, "## {}\n", w.providers);
+    let _ = writeln!(s, "| {} | {} |\n|---|---:|", w.provider, w.organisations);
     let mut by_count: Vec<(&String, &Vec<String>)> = summary.providers.iter().collect();
     by_count.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
     for (p, list) in by_count {
         let _ = writeln!(s, "| {} | {} |", escape(p), list.len());
     }
-    let _ = writeln!(s, "\n## Domains\n");
-    let _ = writeln!(
-        s,
-        "| organisation | domain | third countries | measured | declared | legal | problems | providers / error |\n|---|---|---|---:|---:|---:|---:|---|"
-    );
+    let _ = writeln!(s, "\n## {}\n", w.domain_list);
+    let _ = writeln!(s, "{}\n|---|---|---|---:|---:|---:|---:|---|", w.header);
     for r in &summary.domains {
         let last = match &r.error {
-            Some(e) => format!("**error:** {}", escape(e)),
+            Some(e) => format!("**{}:** {}", w.error, escape(e)),
             None => escape(&r.providers.join(", ")),
         };
         let _ = writeln!(

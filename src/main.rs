@@ -258,7 +258,7 @@ struct ScanArgs {
     #[arg(long = "as-of", value_name = "DATE")]
     as_of: Option<NaiveDate>,
 
-    /// Language of report.md and the diagram.
+    /// Language of report.md, report.html, the diagram and (many domains) summary.md.
     #[arg(long, value_enum, default_value = "en")]
     lang: LangArg,
 
@@ -707,6 +707,7 @@ async fn run_many(
     std::fs::create_dir_all(&opts.out)
         .map_err(|e| format!("cannot create output directory {}: {e}", opts.out.display()))?;
     let out = opts.out.clone();
+    let lang = opts.lang;
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
     tokio::spawn(async move {
@@ -754,7 +755,7 @@ async fn run_many(
     if warned.len() > 5 {
         eprintln!("warning: … and {} more", warned.len() - 5);
     }
-    batch::write_summary(&summary, &out).map_err(|e| e.to_string())?;
+    batch::write_summary(&summary, &out, lang).map_err(|e| e.to_string())?;
     let with_transfer = summary
         .domains
         .iter()

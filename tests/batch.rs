@@ -77,6 +77,30 @@ fn a_domains_file_gives_a_folder_per_domain_and_a_summary() {
 }
 
 #[test]
+fn the_summary_speaks_the_chosen_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("domains.csv");
+    std::fs::write(&file, DOMAINS).unwrap();
+    let zones = fixture_zones();
+    let file_arg = file.display().to_string();
+    let mut args = batch_args(&file_arg, &zones);
+    args.extend(["--format", "json", "--lang", "sv"]);
+    let run = run(&args);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let md = run.file("summary.md");
+    assert!(
+        md.starts_with("# Överföringskarta, sammanställning"),
+        "{md}"
+    );
+    assert!(md.contains("| leverantör | organisationer |"), "{md}");
+    assert!(md.contains("| Microsoft Corporation | 1 |"), "{md}");
+    // The failing domain's error is labelled in Swedish too; the English
+    // headings are gone.
+    assert!(md.contains("**fel:**"), "{md}");
+    assert!(!md.contains("Providers: how many"), "{md}");
+}
+
+#[test]
 fn shared_provider_records_are_resolved_once_per_run() {
     // Three tenants of the same provider: its SPF record is asked once.
     let dir = tempfile::tempdir().unwrap();
