@@ -17,11 +17,19 @@ fn node_keys(scan: &Value) -> Vec<String> {
         .collect()
 }
 
-fn scan_families() -> Value {
+fn run_families() -> Run {
     let dns = DnsFixture::start(&zones("provider-families"));
-    let run = scan_live(&dns, "familjekommun.se", &["--as-of", "2026-11-25"]);
+    let run = scan_live(
+        &dns,
+        "familjekommun.se",
+        &["--as-of", "2026-11-25", "--format", "json,md"],
+    );
     assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
-    let scan = run.scan();
+    run
+}
+
+fn scan_families() -> Value {
+    let scan = run_families().scan();
     assert_evidence_complete(&scan);
     scan
 }
@@ -93,6 +101,25 @@ fn legal_exposure_follows_the_contracting_entity() {
             assert!(!through(rule, service), "{rule} through {service}");
         }
     }
+}
+
+#[test]
+fn dpf_status_is_claimed_only_from_a_record() {
+    // None of the US companies of this fixture has a DPF certification in
+    // the maps: their findings must say that nothing is recorded, not that
+    // they are uncertified, and still ask for art. 46 safeguards.
+    let run = run_families();
+    let all = findings(&run.scan());
+    let us: Vec<&Value> = all.iter().filter(|f| f["country"] == "US").collect();
+    assert!(!us.is_empty());
+    for f in us {
+        assert_eq!(f["status"]["status"], "adequate-if", "{f}");
+        assert!(f["status"]["met"].is_null(), "{f}");
+    }
+    let report = run.file("report.md");
+    assert!(!report.contains("NOT certified"), "{report}");
+    assert!(report.contains("no certification of the recipient is recorded"));
+    assert!(report.contains("| not recorded |"));
 }
 
 #[test]

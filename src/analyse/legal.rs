@@ -21,7 +21,8 @@ pub enum LegalStatus {
         decision: String,
         adequacy_id: String,
         condition: String,
-        /// Whether the recipient meets the condition, when the maps know.
+        /// Whether the recipient meets the condition, when the maps know
+        /// (`None`: no certification of the recipient is recorded).
         met: Option<bool>,
     },
     /// No adequacy decision: art. 46 safeguards (SCCs, BCRs) and a transfer
@@ -77,6 +78,11 @@ pub fn status_on(
     }
 }
 
+/// Whether an adequacy condition is a certification (as `status_on` words it).
+fn is_certification(condition: &str) -> bool {
+    condition.starts_with("recipient certified under")
+}
+
 /// Framework names are compared loosely ("DPF" vs "EU-US Data Privacy Framework").
 fn same_framework(a: &str, b: &str) -> bool {
     let norm = |s: &str| {
@@ -112,7 +118,8 @@ impl LegalStatus {
                 match met {
                     Some(true) => "the recipient is certified",
                     Some(false) => "the recipient is NOT certified: art. 46 safeguards needed",
-                    None => "certification not known: check it",
+                    None if is_certification(condition) => "no certification of the recipient is recorded in the maps: check the list of certified organisations; until then art. 46 safeguards are needed",
+                    None => "whether the recipient is within that scope is not known: check it",
                 }
             ),
             (LegalStatus::AdequateIf { decision, condition, met, .. }, Sv) => format!(
@@ -123,7 +130,8 @@ impl LegalStatus {
                 match met {
                     Some(true) => "mottagaren är certifierad",
                     Some(false) => "mottagaren är INTE certifierad: skyddsåtgärder enligt art. 46 krävs",
-                    None => "certifiering okänd: kontrollera",
+                    None if is_certification(condition) => "ingen certifiering av mottagaren finns registrerad i kunskapsbasen: kontrollera listan över certifierade organisationer; till dess krävs skyddsåtgärder enligt art. 46",
+                    None => "om mottagaren omfattas är okänt: kontrollera",
                 }
             ),
             (LegalStatus::NoAdequacy { ended, ended_on }, En) => match (ended, ended_on) {
@@ -197,6 +205,17 @@ mod tests {
             }
         ));
         assert!(uncertified.needs_safeguards());
+        // The DPF, nothing recorded about the recipient: unknown, not "not
+        // certified", and still no adequacy to rely on.
+        let unknown = status_on(&kb, "US", date("2024-01-01"), None);
+        assert!(matches!(unknown, LegalStatus::AdequateIf { met: None, .. }));
+        assert!(unknown.needs_safeguards());
+        let text = unknown.describe(crate::Lang::En);
+        assert!(
+            text.contains("no certification of the recipient is recorded"),
+            "{text}"
+        );
+        assert!(!text.contains("NOT certified"), "{text}");
     }
 
     #[test]

@@ -424,7 +424,7 @@ fn finding(
         Vec::new()
     };
     let certified = certifications(graph, kb, &path, subject, as_of);
-    let status = legal::status_on(kb, &country, as_of, Some(&certified));
+    let status = legal::status_on(kb, &country, as_of, certified.as_deref());
     let note = match r.basis {
         Basis::Declared if rule_code == "TM105" => {
             Some(format!("sub-processor {}", g[subject].label))
@@ -470,13 +470,18 @@ fn basis_of(path: &[Hop]) -> Basis {
 /// Frameworks the recipients on the path (or their parents) are certified
 /// under on `date`. Recipients: providers on the path, the operators of
 /// services on it, and the operator of the subject's network.
+///
+/// `None` when the maps record no certification at all for any of them:
+/// then nothing is known either way, and saying "not certified" would be a
+/// claim without evidence. `Some(list)` when at least one is recorded; an
+/// empty list then means the recorded certifications do not cover `date`.
 fn certifications(
     graph: &TransferGraph,
     kb: &KnowledgeBase,
     path: &[Hop],
     subject: NodeIndex,
     date: NaiveDate,
-) -> Vec<String> {
+) -> Option<Vec<String>> {
     let g = &graph.graph;
     let mut nodes: Vec<NodeIndex> = path.iter().filter_map(|h| graph.find(&h.to)).collect();
     nodes.push(subject);
@@ -500,18 +505,20 @@ fn certifications(
         frontier = next;
     }
     let mut out = Vec::new();
+    let mut recorded = false;
     for id in providers {
         for p in kb.provider_chain(&id) {
-            if let Some(c) = &p.dpf_certified
-                && c.from <= date
-                && c.until.is_none_or(|u| date <= u)
-            {
+            let Some(c) = &p.dpf_certified else {
+                continue;
+            };
+            recorded = true;
+            if c.from <= date && c.until.is_none_or(|u| date <= u) {
                 out.push("EU-US Data Privacy Framework".to_string());
             }
         }
     }
     out.dedup();
-    out
+    recorded.then_some(out)
 }
 
 fn domain_findings(

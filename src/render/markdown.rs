@@ -351,7 +351,7 @@ fn summary(s: &mut String, scan: &Scan, kb: &KnowledgeBase, lang: Lang) {
 /// the sub-processors they publish.
 fn parties(s: &mut String, scan: &Scan, kb: &KnowledgeBase, lang: Lang) {
     use crate::graph::{EdgeKind, NodeKind};
-    let (title, h_country, h_parent, h_law, h_dpf, h_subs, none, yes, no) = match lang {
+    let (title, h_country, h_parent, h_law, h_dpf, h_subs, none, yes, no, unrecorded) = match lang {
         Lang::En => (
             "Providers and sub-processors",
             "Country",
@@ -362,6 +362,7 @@ fn parties(s: &mut String, scan: &Scan, kb: &KnowledgeBase, lang: Lang) {
             "No provider is recognised in what was observed.",
             "yes",
             "no",
+            "not recorded",
         ),
         Lang::Sv => (
             "Leverantörer och underbiträden",
@@ -373,6 +374,7 @@ fn parties(s: &mut String, scan: &Scan, kb: &KnowledgeBase, lang: Lang) {
             "Ingen leverantör kändes igen i det som observerades.",
             "ja",
             "nej",
+            "ej registrerad",
         ),
     };
     let _ = writeln!(s, "## {title}\n");
@@ -412,12 +414,23 @@ fn parties(s: &mut String, scan: &Scan, kb: &KnowledgeBase, lang: Lang) {
             .unwrap_or_default();
         let dpf = match mapped {
             Some(_) => {
-                let certified = kb.provider_chain(id).iter().any(|q| {
-                    q.dpf_certified.as_ref().is_some_and(|c| {
-                        c.from <= scan.as_of && c.until.is_none_or(|u| scan.as_of <= u)
-                    })
-                });
-                if certified { yes } else { no }
+                // "no" only where a recorded certification does not cover the
+                // date; without any record the maps know nothing either way.
+                let chain = kb.provider_chain(id);
+                let records: Vec<_> = chain
+                    .iter()
+                    .filter_map(|q| q.dpf_certified.as_ref())
+                    .collect();
+                if records.is_empty() {
+                    unrecorded
+                } else if records
+                    .iter()
+                    .any(|c| c.from <= scan.as_of && c.until.is_none_or(|u| scan.as_of <= u))
+                {
+                    yes
+                } else {
+                    no
+                }
             }
             None => "—",
         };
