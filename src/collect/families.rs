@@ -21,7 +21,7 @@ pub const DKIM_SELECTORS: &[(&str, &str)] = &[
     ("mandrill", "Mandrill"),
     ("s1", "SendGrid"),
     ("s2", "SendGrid"),
-    ("mte1", "Mailjet"),
+    ("mte1", "Mandrill (Mailchimp Transactional)"),
     ("hs1", "HubSpot"),
     ("zendesk1", "Zendesk"),
     ("default", "many (generic default)"),
