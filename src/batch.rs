@@ -401,7 +401,6 @@ struct SummaryWords {
     providers: &'static str,
     provider: &'static str,
     organisations: &'static str,
-    domain_list: &'static str,
     header: &'static str,
     error: &'static str,
 }
@@ -417,7 +416,6 @@ const SUMMARY_EN: SummaryWords = SummaryWords {
     providers: "Providers: how many organisations depend on each",
     provider: "provider",
     organisations: "organisations",
-    domain_list: "Domains",
     header: "| organisation | domain | third countries | measured | declared | legal | problems | providers / error |",
     error: "error",
 };
@@ -433,7 +431,6 @@ const SUMMARY_SV: SummaryWords = SummaryWords {
     providers: "Leverantörer: hur många organisationer som är beroende av var och en",
     provider: "leverantör",
     organisations: "organisationer",
-    domain_list: "Domäner",
     header: "| organisation | domän | tredjeländer | uppmätta | uppgivna | rättsliga | problem | leverantörer / fel |",
     error: "fel",
 };
@@ -479,7 +476,7 @@ fn summary_markdown(summary: &Summary, lang: Lang) -> String {
     for (p, list) in by_count {
         let _ = writeln!(s, "| {} | {} |", escape(p), list.len());
     }
-    let _ = writeln!(s, "\n## {}\n", w.domain_list);
+    let _ = writeln!(s, "\n## {}\n", w.domains);
     let _ = writeln!(s, "{}\n|---|---|---|---:|---:|---:|---:|---|", w.header);
     for r in &summary.domains {
         let last = match &r.error {

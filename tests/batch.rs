@@ -25,15 +25,23 @@ fn batch_args<'a>(domains_file: &'a str, zone_args: &'a [String]) -> Vec<&'a str
 
 const DOMAINS: &str = "name,domain\nTestkommun,testkommun.se\nSandkommun,sandkommun.se\nEgenkommun,egenkommun.se\nHostile,hostile.example\nTrasig,\"not a domain\"\n";
 
-#[test]
-fn a_domains_file_gives_a_folder_per_domain_and_a_summary() {
+/// Scans `DOMAINS` against the fixture zones, with `extra` arguments.
+fn scan_domains(extra: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("domains.csv");
     std::fs::write(&file, DOMAINS).unwrap();
     let zones = fixture_zones();
     let file_arg = file.display().to_string();
-    let run = run(&batch_args(&file_arg, &zones));
+    let mut args = batch_args(&file_arg, &zones);
+    args.extend_from_slice(extra);
+    let run = run(&args);
     assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    run
+}
+
+#[test]
+fn a_domains_file_gives_a_folder_per_domain_and_a_summary() {
+    let run = scan_domains(&[]);
     for d in [
         "testkommun.se",
         "sandkommun.se",
@@ -78,15 +86,7 @@ fn a_domains_file_gives_a_folder_per_domain_and_a_summary() {
 
 #[test]
 fn the_summary_speaks_the_chosen_language() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("domains.csv");
-    std::fs::write(&file, DOMAINS).unwrap();
-    let zones = fixture_zones();
-    let file_arg = file.display().to_string();
-    let mut args = batch_args(&file_arg, &zones);
-    args.extend(["--format", "json", "--lang", "sv"]);
-    let run = run(&args);
-    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let run = scan_domains(&["--format", "json", "--lang", "sv"]);
     let md = run.file("summary.md");
     assert!(
         md.starts_with("# Överföringskarta, sammanställning"),

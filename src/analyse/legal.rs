@@ -61,7 +61,7 @@ pub fn status_on(
             _ => None,
         };
         let condition = match a.scope {
-            AdequacyScope::Certified => format!("recipient certified under {framework}"),
+            AdequacyScope::Certified => format!("{CERTIFIED_UNDER} {framework}"),
             _ => "the recipient is within its partial scope".to_string(),
         };
         return LegalStatus::AdequateIf {
@@ -78,9 +78,13 @@ pub fn status_on(
     }
 }
 
-/// Whether an adequacy condition is a certification (as `status_on` words it).
+/// How `status_on` words a certification condition; `describe` reads it
+/// back (the condition is stored as text in scan.json).
+const CERTIFIED_UNDER: &str = "recipient certified under";
+
+/// Whether an adequacy condition is a certification.
 fn is_certification(condition: &str) -> bool {
-    condition.starts_with("recipient certified under")
+    condition.starts_with(CERTIFIED_UNDER)
 }
 
 /// Framework names are compared loosely ("DPF" vs "EU-US Data Privacy Framework").
@@ -125,7 +129,7 @@ impl LegalStatus {
             (LegalStatus::AdequateIf { decision, condition, met, .. }, Sv) => format!(
                 "adekvansbeslut endast om {} ({decision}); {}",
                 condition
-                    .replace("recipient certified under", "mottagaren är certifierad enligt")
+                    .replace(CERTIFIED_UNDER, "mottagaren är certifierad enligt")
                     .replace("the recipient is within its partial scope", "mottagaren omfattas av beslutets begränsade tillämpningsområde"),
                 match met {
                     Some(true) => "mottagaren är certifierad",

@@ -504,21 +504,19 @@ fn certifications(
         }
         frontier = next;
     }
-    let mut out = Vec::new();
-    let mut recorded = false;
-    for id in providers {
-        for p in kb.provider_chain(&id) {
-            let Some(c) = &p.dpf_certified else {
-                continue;
-            };
-            recorded = true;
-            if c.from <= date && c.until.is_none_or(|u| date <= u) {
-                out.push("EU-US Data Privacy Framework".to_string());
-            }
-        }
+    let known: Vec<bool> = providers
+        .iter()
+        .filter_map(|id| kb.dpf_certified_on(id, date))
+        .collect();
+    if known.is_empty() {
+        return None;
     }
-    out.dedup();
-    recorded.then_some(out)
+    let certified = known.contains(&true);
+    Some(if certified {
+        vec!["EU-US Data Privacy Framework".to_string()]
+    } else {
+        Vec::new()
+    })
 }
 
 fn domain_findings(

@@ -228,6 +228,26 @@ impl KnowledgeBase {
         out
     }
 
+    /// Whether the provider (or a parent) is DPF-certified on `date`:
+    /// `None` when no certification is recorded anywhere in its chain (the
+    /// maps know nothing either way), `Some(false)` when recorded periods
+    /// miss the date.
+    pub fn dpf_certified_on(&self, id: &str, date: NaiveDate) -> Option<bool> {
+        let mut recorded = self
+            .provider_chain(id)
+            .into_iter()
+            .filter_map(|p| p.dpf_certified.as_ref())
+            .peekable();
+        recorded.peek()?;
+        Some(recorded.any(|c| {
+            Period {
+                from: c.from,
+                until: c.until,
+            }
+            .contains(date)
+        }))
+    }
+
     /// Evidence item describing a map entry.
     pub fn entry_evidence(origin: &Origin, entry: &str, id: &str) -> MapEntry {
         MapEntry {

@@ -413,25 +413,13 @@ fn parties(s: &mut String, scan: &Scan, kb: &KnowledgeBase, lang: Lang) {
             })
             .unwrap_or_default();
         let dpf = match mapped {
-            Some(_) => {
-                // "no" only where a recorded certification does not cover the
-                // date; without any record the maps know nothing either way.
-                let chain = kb.provider_chain(id);
-                let records: Vec<_> = chain
-                    .iter()
-                    .filter_map(|q| q.dpf_certified.as_ref())
-                    .collect();
-                if records.is_empty() {
-                    unrecorded
-                } else if records
-                    .iter()
-                    .any(|c| c.from <= scan.as_of && c.until.is_none_or(|u| scan.as_of <= u))
-                {
-                    yes
-                } else {
-                    no
-                }
-            }
+            // "no" only where a recorded certification misses the date;
+            // without any record the maps know nothing either way.
+            Some(_) => match kb.dpf_certified_on(id, scan.as_of) {
+                Some(true) => yes,
+                Some(false) => no,
+                None => unrecorded,
+            },
             None => "—",
         };
         let subs: Vec<String> = scan
