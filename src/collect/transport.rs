@@ -47,6 +47,18 @@ const EDNS_PAYLOAD: u16 = 1232;
 /// draw needless repeats.
 const MIN_RETRY_WAIT: Duration = Duration::from_millis(200);
 
+/// The receive buffer asked for on every socket. Answers to hundreds of
+/// questions in flight arrive in bursts; with the common default (about
+/// 200 KiB, some 200 small datagrams once the kernel's overhead is counted)
+/// a burst overflows the buffer and the kernel drops answers, which then
+/// cost a retry. The kernel caps the request at `net.core.rmem_max`.
+pub const RECV_BUFFER: usize = 4 << 20;
+
+/// Ask for a larger receive buffer; a refusal only means more retries.
+pub fn enlarge_recv_buffer(socket: &UdpSocket) {
+    let _ = socket2::SockRef::from(socket).set_recv_buffer_size(RECV_BUFFER);
+}
+
 /// What one question came to, as the collectors see it.
 #[derive(Debug)]
 pub enum Reply {
@@ -66,6 +78,7 @@ pub struct Transport {
     servers: Vec<SocketAddr>,
     timeout: Duration,
     attempts: usize,
+    sockets_per_server: usize,
     lanes: tokio::sync::OnceCell<Result<Vec<Lane>, String>>,
     next: AtomicUsize,
     /// Smoothed round-trip time in microseconds; 0 until the first answer.
@@ -75,10 +88,18 @@ pub struct Transport {
 type Pending = Arc<Mutex<HashMap<u16, Waiting>>>;
 
 struct Waiting {
+    /// Which try this entry belongs to. IDs are reused as soon as they are
+    /// free, so the ID alone does not say whose entry it is: a try that was
+    /// answered (its entry removed by the reader) and dropped a moment
+    /// later must not remove the entry of a newer try that drew the same ID.
+    try_id: u64,
     question: Query,
     /// The answer, or why it could not be read.
     reply: oneshot::Sender<Result<Message, String>>,
 }
+
+/// Numbers every try of every question, run-wide (see [`Waiting::try_id`]).
+static NEXT_TRY: AtomicU64 = AtomicU64::new(1);
 
 /// One UDP socket to one server and the task that reads its answers.
 struct Lane {
@@ -103,20 +124,33 @@ impl Transport {
             servers,
             timeout,
             attempts: attempts.max(1),
+            sockets_per_server: SOCKETS_PER_SERVER,
             lanes: tokio::sync::OnceCell::new(),
             next: AtomicUsize::new(0),
             srtt_us: AtomicU64::new(0),
         }
     }
 
-    /// How long a try waits before the question is asked again.
+    /// The same over `n` sockets per server instead of the default few:
+    /// fewer sockets put more questions, and so more of the 16-bit ID space,
+    /// on each (the stress test uses one).
+    pub fn with_sockets_per_server(mut self, n: usize) -> Self {
+        self.sockets_per_server = n.max(1);
+        self
+    }
+
+    /// How long a try waits before the question is asked again: about four
+    /// round trips, with up to half as much again at random so that the
+    /// questions of one lost burst are not all asked again in one burst.
     fn retry_wait(&self) -> Duration {
         match self.srtt_us.load(Ordering::Relaxed) {
             // Nothing measured yet: no reason to hurry.
             0 => self.timeout,
-            srtt => Duration::from_micros(srtt.saturating_mul(4))
-                .max(MIN_RETRY_WAIT)
-                .min(self.timeout),
+            srtt => {
+                let base = Duration::from_micros(srtt.saturating_mul(4)).max(MIN_RETRY_WAIT);
+                let jitter = base.mul_f64(rand::random::<f64>() / 2.0);
+                (base + jitter).min(self.timeout)
+            }
         }
     }
 
@@ -176,7 +210,7 @@ impl Transport {
     async fn lanes(&self) -> Result<&[Lane], String> {
         let lanes = self
             .lanes
-            .get_or_init(|| async { open_lanes(&self.servers).await })
+            .get_or_init(|| async { open_lanes(&self.servers, self.sockets_per_server).await })
             .await;
         match lanes {
             Ok(l) if !l.is_empty() => Ok(l),
@@ -254,10 +288,10 @@ enum Failure {
     Error(String),
 }
 
-async fn open_lanes(servers: &[SocketAddr]) -> Result<Vec<Lane>, String> {
+async fn open_lanes(servers: &[SocketAddr], per_server: usize) -> Result<Vec<Lane>, String> {
     let mut lanes = Vec::new();
     for &server in servers {
-        for _ in 0..SOCKETS_PER_SERVER {
+        for _ in 0..per_server {
             let local: SocketAddr = match server.ip() {
                 IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
                 IpAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
@@ -265,6 +299,7 @@ async fn open_lanes(servers: &[SocketAddr]) -> Result<Vec<Lane>, String> {
             let socket = UdpSocket::bind(local)
                 .await
                 .map_err(|e| format!("cannot open a UDP socket: {e}"))?;
+            enlarge_recv_buffer(&socket);
             // A connected socket only receives datagrams from the server.
             socket
                 .connect(server)
@@ -318,12 +353,13 @@ async fn read_answers(socket: Arc<UdpSocket>, pending: Pending) {
 struct Asked<'a> {
     lane: &'a Lane,
     id: u16,
+    try_id: u64,
     reply: oneshot::Receiver<Result<Message, String>>,
 }
 
 impl Drop for Asked<'_> {
     fn drop(&mut self) {
-        self.lane.forget(self.id);
+        self.lane.forget(self.id, self.try_id);
     }
 }
 
@@ -331,6 +367,7 @@ impl Lane {
     /// Send one try of `question` under a fresh random ID.
     async fn send(&self, question: &Query) -> Result<Asked<'_>, Failure> {
         let (tx, rx) = oneshot::channel();
+        let try_id = NEXT_TRY.fetch_add(1, Ordering::Relaxed);
         let id = {
             let mut waiting = self.pending.lock().unwrap_or_else(|e| e.into_inner());
             let mut id: u16 = rand::random();
@@ -340,6 +377,7 @@ impl Lane {
             waiting.insert(
                 id,
                 Waiting {
+                    try_id,
                     question: question.clone(),
                     reply: tx,
                 },
@@ -349,6 +387,7 @@ impl Lane {
         let asked = Asked {
             lane: self,
             id,
+            try_id,
             reply: rx,
         };
         let bytes = query_message(id, question).map_err(Failure::Error)?;
@@ -361,9 +400,12 @@ impl Lane {
         Ok(asked)
     }
 
-    fn forget(&self, id: u16) {
+    /// Remove the entry of one try, if it is still there and still its own.
+    fn forget(&self, id: u16, try_id: u64) {
         let mut waiting = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        waiting.remove(&id);
+        if waiting.get(&id).is_some_and(|w| w.try_id == try_id) {
+            waiting.remove(&id);
+        }
     }
 }
 
@@ -655,5 +697,60 @@ mod tests {
         }
         // Asked again after the retry wait, not after the whole timeout.
         assert!(started.elapsed() < timeout, "{:?}", started.elapsed());
+    }
+
+    /// Many questions at once over one socket, so that IDs are freed and
+    /// drawn again all the time: every question must get its own answer.
+    /// (A try that was answered used to remove, when it was dropped, the
+    /// entry of a newer try that had drawn the same ID: that question then
+    /// failed with "the answer reader stopped".)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_answer_is_lost_when_ids_are_reused_under_load() {
+        use crate::collect::zone_server::{Silence, ZoneServer};
+        use futures::StreamExt;
+        const NAMES: u32 = 2_000;
+        const QUESTIONS: u32 = 100_000;
+        const IN_FLIGHT: usize = 512;
+        let origin = Name::from_str("stress.test.").unwrap();
+        let records = (0..NAMES)
+            .map(|i| {
+                Record::from_rdata(
+                    Name::from_str(&format!("n{i}.stress.test.")).unwrap(),
+                    60,
+                    RData::A(A::from(std::net::Ipv4Addr::from(0xC000_0200 + i))),
+                )
+            })
+            .collect();
+        let server = ZoneServer::start_zones(vec![(origin, records)], Silence::default())
+            .await
+            .unwrap();
+        let t = Transport::new(vec![server.addr()], Duration::from_secs(5), 3)
+            .with_sockets_per_server(1);
+        let t = &t;
+        let lost: Vec<String> = futures::stream::iter(0..QUESTIONS)
+            .map(|q| async move {
+                let i = q % NAMES;
+                let name = Name::from_str(&format!("n{i}.stress.test.")).unwrap();
+                let want = std::net::Ipv4Addr::from(0xC000_0200 + i).to_string();
+                match t.lookup(&name, RecordType::A).await {
+                    Reply::Answer { answers, .. }
+                        if answers.len() == 1 && answers[0].data.to_string() == want =>
+                    {
+                        None
+                    }
+                    other => Some(format!("{name}: {other:?}")),
+                }
+            })
+            .buffer_unordered(IN_FLIGHT)
+            .filter_map(|x| async move { x })
+            .collect()
+            .await;
+        server.shutdown().await;
+        assert!(
+            lost.is_empty(),
+            "{} of {QUESTIONS} answers lost, e.g. {:?}",
+            lost.len(),
+            &lost[..lost.len().min(5)]
+        );
     }
 }

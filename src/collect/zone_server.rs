@@ -274,6 +274,7 @@ async fn bind_pair() -> Result<(tokio::net::UdpSocket, tokio::net::TcpListener),
         let udp = tokio::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
             .await
             .map_err(ZoneError::Bind)?;
+        crate::collect::transport::enlarge_recv_buffer(&udp);
         let port = udp.local_addr().map_err(ZoneError::Bind)?.port();
         match tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await {
             Ok(tcp) => return Ok((udp, tcp)),
