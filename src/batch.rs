@@ -9,27 +9,24 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::Lang;
-use crate::analyse::{Basis, Severity};
-use crate::collect::dns::DnsRun;
-use crate::render::{self, Format, RenderError};
-use crate::scan::{Scan, ScanContext, normalise_domain, scan_domain};
+use crate::scan::{ScanContext, scan_domain};
+use transfermap_dns::DnsRun;
+use transfermap_dns::names::normalise_domain;
+use transfermap_model::Lang;
+use transfermap_model::finding::Basis;
+use transfermap_model::scan::{Scan, read_scan};
+pub use transfermap_model::summary::{
+    DomainRow, RowStatus, SUMMARY_FORMAT, SUMMARY_FORMAT_VERSION, Summary, Target,
+};
+use transfermap_render::{self as render, Format, RenderError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
     #[error("cannot read domains file {path}: {message}")]
     DomainsFile { path: PathBuf, message: String },
-}
-
-/// One organisation to scan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Target {
-    pub name: Option<String>,
-    pub domain: String,
 }
 
 /// Read a domains file: one domain a line, or CSV `name,domain`, or a CSV
@@ -95,88 +92,66 @@ pub fn read_domains_file(path: &Path) -> Result<Vec<Target>, BatchError> {
     Ok(targets)
 }
 
-/// One line of the summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DomainRow {
-    pub name: Option<String>,
-    pub domain: String,
-    /// `ok`, `resumed` (outputs from an earlier run reused) or `error`.
-    pub status: String,
-    pub error: Option<String>,
-    pub services: Vec<String>,
-    pub providers: Vec<String>,
-    /// Third countries any finding reaches.
-    pub countries: Vec<String>,
-    pub measured: usize,
-    pub declared: usize,
-    pub legal: usize,
-    pub problems: usize,
-    pub queries: usize,
-    /// The most severe finding, if any.
-    pub worst: Option<Severity>,
-}
-
-impl DomainRow {
-    fn error(target: &Target, message: String) -> Self {
-        Self {
-            name: target.name.clone(),
-            domain: target.domain.clone(),
-            status: "error".into(),
-            error: Some(message),
-            services: Vec::new(),
-            providers: Vec::new(),
-            countries: Vec::new(),
-            measured: 0,
-            declared: 0,
-            legal: 0,
-            problems: 0,
-            queries: 0,
-            worst: None,
-        }
-    }
-
-    fn from_scan(target: &Target, scan: &Scan, status: &str) -> Self {
-        let mut services = BTreeSet::new();
-        let mut providers = BTreeSet::new();
-        for f in &scan.flows {
-            services.extend(f.services.iter().cloned());
-            providers.extend(f.providers.iter().cloned());
-        }
-        let transfers = scan.findings.iter().filter(|f| !f.country.is_empty());
-        let countries: BTreeSet<String> = transfers.clone().map(|f| f.country.clone()).collect();
-        let count = |b: Basis| transfers.clone().filter(|f| f.basis == b).count();
-        Self {
-            name: target.name.clone(),
-            domain: crate::render::markdown::shown_domain(scan).to_string(),
-            status: status.into(),
-            error: None,
-            services: services.into_iter().collect(),
-            providers: providers.into_iter().collect(),
-            countries: countries.into_iter().collect(),
-            measured: count(Basis::Measured),
-            declared: count(Basis::Declared),
-            legal: count(Basis::Legal),
-            problems: scan.problems.len(),
-            queries: scan.queries,
-            worst: scan.findings.iter().map(|f| f.severity).min(),
-        }
+/// The row of a domain that could not be scanned at all.
+fn row_error(target: &Target, message: String) -> DomainRow {
+    DomainRow {
+        name: target.name.clone(),
+        domain: target.domain.clone(),
+        status: RowStatus::Error,
+        resumed: false,
+        error: Some(message),
+        gaps: Vec::new(),
+        services: Vec::new(),
+        providers: Vec::new(),
+        countries: Vec::new(),
+        measured: 0,
+        declared: 0,
+        legal: 0,
+        problems: 0,
+        queries: 0,
+        worst: None,
     }
 }
 
-/// The summary across domains.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Summary {
-    pub format: String,
-    pub version: u32,
-    pub as_of: chrono::NaiveDate,
-    pub resolver: String,
-    pub domains: Vec<DomainRow>,
-    /// Provider → the domains whose mail reaches it.
-    pub providers: BTreeMap<String, Vec<String>>,
-    /// Distinct DNS questions sent in the whole run (shared answers once).
-    pub queries_sent: usize,
-    /// True when the run was interrupted before every domain was scanned.
-    pub interrupted: bool,
+/// The row of a scanned domain: its status is the scan's own, so a partial
+/// scan is never counted as complete.
+pub fn row_from_scan(target: &Target, scan: &Scan, resumed: bool) -> DomainRow {
+    let mut services = BTreeSet::new();
+    let mut providers = BTreeSet::new();
+    for f in &scan.flows {
+        services.extend(f.services.iter().cloned());
+        providers.extend(f.providers.iter().cloned());
+    }
+    let transfers = scan.findings.iter().filter(|f| f.country.is_some());
+    let countries: BTreeSet<String> = transfers
+        .clone()
+        .filter_map(|f| f.country.clone())
+        .collect();
+    let count = |b: Basis| transfers.clone().filter(|f| f.basis == b).count();
+    DomainRow {
+        name: target.name.clone(),
+        domain: render::markdown::shown_domain(scan).to_string(),
+        status: scan.status.into(),
+        resumed,
+        error: None,
+        gaps: scan
+            .gaps
+            .iter()
+            .map(|g| match g.record_type {
+                Some(t) => format!("{}/{t}: {}", g.asked, g.outcome),
+                None => format!("{}: {}", g.asked, g.outcome),
+            })
+            .collect(),
+        services: services.into_iter().collect(),
+        providers: providers.into_iter().collect(),
+        countries: countries.into_iter().collect(),
+        measured: count(Basis::Measured),
+        declared: count(Basis::Declared),
+        legal: count(Basis::Legal),
+        problems: scan.problems.len(),
+        queries: scan.queries,
+        worst: scan.findings.iter().map(|f| f.severity).min(),
+    }
 }
 
 pub struct BatchOptions {
@@ -251,8 +226,8 @@ pub async fn scan_many(
         }
     }
     Summary {
-        format: "transfermap-summary".into(),
-        version: 1,
+        format: SUMMARY_FORMAT.into(),
+        version: SUMMARY_FORMAT_VERSION,
         as_of: ctx.as_of,
         resolver: run.resolver_label().to_string(),
         domains,
@@ -289,31 +264,28 @@ async fn one_domain(
 ) -> (DomainRow, Option<RenderError>) {
     let domain = match normalise_domain(&target.domain) {
         Ok(d) => d,
-        Err(e) => return (DomainRow::error(target, e.to_string()), None),
+        Err(e) => return (row_error(target, e.to_string()), None),
     };
     let dir = opts.out.join(&domain);
     if opts.resume
-        && let Ok(text) = std::fs::read_to_string(dir.join("scan.json"))
-        && let Ok(scan) = render::read_scan(&text)
+        && let Some(scan) = finished_earlier(&dir, &opts.formats)
     {
-        return (DomainRow::from_scan(target, &scan, "resumed"), None);
+        return (row_from_scan(target, &scan, true), None);
     }
     let mut dns = run.client();
     let result = scan_domain(&mut dns, ctx, &domain).await;
     dns.forget_below(&domain);
     let scan = match result {
         Ok(scan) => scan,
-        Err(e) => return (DomainRow::error(target, e.to_string()), None),
+        Err(e) => return (row_error(target, e.to_string()), None),
     };
-    let row = DomainRow::from_scan(target, &scan, "ok");
+    let row = row_from_scan(target, &scan, false);
     // Graphviz runs a process per diagram: keep that off the DNS threads.
     // Text formats take well under a millisecond of CPU and, without a
     // per-file fsync, no waiting on the disk; handing them to another thread
     // cost more in wake-ups than it saved.
-    let kb = ctx.kb.clone();
     let (lang, formats) = (opts.lang, opts.formats.clone());
-    let write =
-        move || render::write_outputs(&scan, &kb, lang, &dir, &formats, render::Flush::Later);
+    let write = move || render::write_outputs(&scan, lang, &dir, &formats, render::Flush::Later);
     let written = if opts.formats.iter().any(|f| f.needs_graphviz()) {
         tokio::task::spawn_blocking(write).await
     } else {
@@ -321,12 +293,25 @@ async fn one_domain(
     };
     match written {
         Ok(Ok(w)) => (row, w.svg_error),
-        Ok(Err(e)) => (DomainRow::error(target, e.to_string()), None),
+        Ok(Err(e)) => (row_error(target, e.to_string()), None),
         Err(e) => (
-            DomainRow::error(target, format!("writing outputs stopped: {e}")),
+            row_error(target, format!("writing outputs stopped: {e}")),
             None,
         ),
     }
+}
+
+/// A domain's outputs from an earlier run, when they are all there:
+/// `scan.json` reads back, and every requested text output exists. The
+/// diagrams may be missing (Graphviz may have been stopped or absent).
+fn finished_earlier(dir: &Path, formats: &[Format]) -> Option<Scan> {
+    let text = std::fs::read_to_string(dir.join(Format::Json.file_name())).ok()?;
+    let scan = read_scan(&text).ok()?;
+    let complete = formats
+        .iter()
+        .filter(|f| !matches!(f, Format::Svg | Format::Png))
+        .all(|f| dir.join(f.file_name()).is_file());
+    complete.then_some(scan)
 }
 
 /// Write `summary.json`, `summary.csv` and `summary.md` into `out`, then
@@ -337,166 +322,11 @@ pub fn write_summary(summary: &Summary, out: &Path, lang: Lang) -> Result<(), Re
     let mut json = serde_json::to_vec_pretty(summary)?;
     json.push(b'\n');
     render::write_atomic_with(&out.join("summary.json"), &json, later)?;
-    let csv = summary_csv(summary);
+    let csv = render::summary::summary_csv(summary);
     render::write_atomic_with(&out.join("summary.csv"), csv.as_bytes(), later)?;
-    let md = summary_markdown(summary, lang);
+    let md = render::summary::summary_markdown(summary, lang);
     render::write_atomic_with(&out.join("summary.md"), md.as_bytes(), later)?;
     render::flush_filesystem(out)
-}
-
-fn summary_csv(summary: &Summary) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "name",
-        "domain",
-        "status",
-        "error",
-        "providers",
-        "services",
-        "third_countries",
-        "measured",
-        "declared",
-        "legal",
-        "problems",
-        "queries",
-    ]);
-    for r in &summary.domains {
-        let _ = w.write_record([
-            csv_safe(r.name.as_deref().unwrap_or("")),
-            csv_safe(&r.domain),
-            r.status.clone(),
-            csv_safe(r.error.as_deref().unwrap_or("")),
-            csv_safe(&r.providers.join("; ")),
-            csv_safe(&r.services.join("; ")),
-            r.countries.join(" "),
-            r.measured.to_string(),
-            r.declared.to_string(),
-            r.legal.to_string(),
-            r.problems.to_string(),
-            r.queries.to_string(),
-        ]);
-    }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
-}
-
-/// Spreadsheets run cells that start with `=`, `+`, `-` or `@` as formulas;
-/// a leading apostrophe keeps text from a domains file inert.
-fn csv_safe(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
-}
-
-/// The words of `summary.md` in each language.
-struct SummaryWords {
-    title: &'static str,
-    as_of: &'static str,
-    domains: &'static str,
-    scanned: &'static str,
-    with_errors: &'static str,
-    interrupted: &'static str,
-    questions: &'static str,
-    providers: &'static str,
-    provider: &'static str,
-    organisations: &'static str,
-    header: &'static str,
-    error: &'static str,
-}
-
-const SUMMARY_EN: SummaryWords = SummaryWords {
-    title: "Transfer map summary",
-    as_of: "As of",
-    domains: "Domains",
-    scanned: "scanned",
-    with_errors: "with errors",
-    interrupted: "**Interrupted**: not every domain was scanned",
-    questions: "questions sent in the run",
-    providers: "Providers: how many organisations depend on each",
-    provider: "provider",
-    organisations: "organisations",
-    header: "| organisation | domain | third countries | measured | declared | legal | problems | providers / error |",
-    error: "error",
-};
-
-const SUMMARY_SV: SummaryWords = SummaryWords {
-    title: "Överföringskarta, sammanställning",
-    as_of: "Rättsläge per",
-    domains: "Domäner",
-    scanned: "skannade",
-    with_errors: "med fel",
-    interrupted: "**Avbruten**: alla domäner skannades inte",
-    questions: "frågor skickade under körningen",
-    providers: "Leverantörer: hur många organisationer som är beroende av var och en",
-    provider: "leverantör",
-    organisations: "organisationer",
-    header: "| organisation | domän | tredjeländer | uppmätta | uppgivna | rättsliga | problem | leverantörer / fel |",
-    error: "fel",
-};
-
-fn summary_markdown(summary: &Summary, lang: Lang) -> String {
-    use crate::render::markdown::escape;
-    use std::fmt::Write;
-    let w = match lang {
-        Lang::En => &SUMMARY_EN,
-        Lang::Sv => &SUMMARY_SV,
-    };
-    let mut s = String::new();
-    let ok = summary
-        .domains
-        .iter()
-        .filter(|d| d.status != "error")
-        .count();
-    let _ = writeln!(s, "# {}\n", w.title);
-    let _ = writeln!(
-        s,
-        "- {}: **{}**\n- {}: {} ({} {}, {} {}){}\n- DNS: {} ({} {})\n",
-        w.as_of,
-        summary.as_of,
-        w.domains,
-        summary.domains.len(),
-        ok,
-        w.scanned,
-        summary.domains.len() - ok,
-        w.with_errors,
-        if summary.interrupted {
-            format!("\n- {}", w.interrupted)
-        } else {
-            String::new()
-        },
-        escape(&summary.resolver),
-        summary.queries_sent,
-        w.questions
-    );
-    let _ = writeln!(s, "## {}\n", w.providers);
-    let _ = writeln!(s, "| {} | {} |\n|---|---:|", w.provider, w.organisations);
-    let mut by_count: Vec<(&String, &Vec<String>)> = summary.providers.iter().collect();
-    by_count.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
-    for (p, list) in by_count {
-        let _ = writeln!(s, "| {} | {} |", escape(p), list.len());
-    }
-    let _ = writeln!(s, "\n## {}\n", w.domains);
-    let _ = writeln!(s, "{}\n|---|---|---|---:|---:|---:|---:|---|", w.header);
-    for r in &summary.domains {
-        let last = match &r.error {
-            Some(e) => format!("**{}:** {}", w.error, escape(e)),
-            None => escape(&r.providers.join(", ")),
-        };
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            escape(r.name.as_deref().unwrap_or("")),
-            escape(&r.domain),
-            escape(&r.countries.join(", ")),
-            r.measured,
-            r.declared,
-            r.legal,
-            r.problems,
-            last
-        );
-    }
-    s
 }
 
 #[cfg(test)]
@@ -529,11 +359,5 @@ mod tests {
             }]
         );
         assert!(read("\n# nothing\n").is_err());
-    }
-
-    #[test]
-    fn csv_cells_cannot_become_formulas() {
-        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(csv_safe("bollebygd.se"), "bollebygd.se");
     }
 }

@@ -1,38 +1,54 @@
 //! `transfermap`: the command line. It parses arguments, calls the
-//! library, prints, and maps errors to exit codes (0 ok, 1 findings at or
-//! above `--fail-on`, 2 usage or input error).
+//! library, prints, and maps outcomes to exit codes:
+//!
+//! - 0: done, and every domain was observed completely;
+//! - 1: a finding at or above `--fail-on` (for `diff`: a new finding
+//!   matching `--fail-on-new`);
+//! - 2: a usage or input error (bad arguments, unreadable files, bad maps);
+//! - 3: a domain was only partly observed, or not at all (questions
+//!   failed): what they would have shown is unknown, so no gate passes;
+//! - 130: interrupted (many domains; `--resume` goes on).
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use transfermap::Lang;
-use transfermap::analyse::Severity;
-use transfermap::collect::dns::ResolverChoice;
-use transfermap::collect::geo::{GeoDatabase, Geolocator, Role};
+use transfermap::batch::{self, BatchOptions, Progress, RowStatus, Target};
+use transfermap::dns::ResolverChoice;
+use transfermap::dns::names::normalise_domain;
+use transfermap::engine::diff::NewFindingGate;
+use transfermap::geodata::{self, GeoChoice};
 use transfermap::maps::KnowledgeBase;
+use transfermap::model::finding::{RuleCode, Severity};
+use transfermap::model::scan::{Scan, ScanStatus, read_scan};
+use transfermap::render::markdown::{label_of, shown_domain};
+use transfermap::render::text::plain as printable;
+use transfermap::render::{self, Format, words};
+use transfermap::scan::{DnsSource, ScanContext, reanalyse, scan_domain};
 
-use transfermap::batch::{self, BatchOptions, Progress, Target};
-use transfermap::render::explain::plain as printable;
-use transfermap::render::markdown::label_of;
-use transfermap::render::{self, Format};
-use transfermap::scan::{DnsSource, ScanContext, normalise_domain, scan_domain};
+/// Exit status of a scan that did not observe everything it asked about.
+const EXIT_INCOMPLETE: u8 = 3;
 
 #[derive(Parser)]
 #[command(
     name = "transfermap",
     version,
     about = "Map where personal data in an organisation's e-mail can leave the EU/EEA",
-    long_about = "transfermap reads a mail domain's DNS (MX, SPF, DMARC, autodiscover), \
-geolocates every server, recognises providers from a curated knowledge base, and reports \
-every path by which e-mail can reach a third country or a third country's law — each \
-with its evidence. Outputs: scan.json, transfer-map.dot/.svg and report.md."
+    long_about = "transfermap reads a mail domain's DNS (MX, SPF, DMARC, DKIM, autodiscover and \
+the other discovery names, verification tokens), geolocates every server, recognises providers \
+from a curated knowledge base, and reports every path by which e-mail can reach a third country \
+or a third country's law — each with its evidence.\n\n\
+Outputs: scan.json (written first), report.md, report.html, transfer-map.dot/.svg \
+(and on request .png and a Mermaid .mmd).\n\n\
+Exit codes: 0 done and complete; 1 a finding at or above --fail-on; 2 a usage or input error; \
+3 a domain was only partly observed (some DNS questions failed) or not at all; 130 interrupted."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -41,11 +57,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan a mail domain and write the transfer map, the report and scan.json.
+    /// Scan mail domains and write the transfer map, the report and scan.json.
     #[command(after_help = "Examples:\n  \
   transfermap scan example.se --out out/example\n  \
   transfermap scan bollebygd.se --zone-file examples/bollebygd/after --out out/after\n  \
-  transfermap scan bollebygd.se --zone-file examples/bollebygd/after --as-of 2021-05-01 --lang sv")]
+  transfermap scan bollebygd.se --zone-file examples/bollebygd/after --as-of 2021-05-01 --lang sv\n  \
+  transfermap scan --domains-file kommuner.csv --out out/all\n\n\
+Exit codes: 0 done and complete; 1 a finding at or above --fail-on; 2 a usage or input error; \
+3 a domain was only partly observed (some DNS questions failed) or not at all; 130 interrupted.")]
     Scan(Box<ScanArgs>),
     /// Show the paths of a saved scan, hop by hop with their evidence and
     /// sources — all of them, or those matching the filters.
@@ -103,8 +122,8 @@ struct DiffArgs {
     /// Exit with status 1 when the later scan adds a finding of this rule
     /// (TM103, third-country-law) or of this severity or worse (high, medium,
     /// low, info) — for scheduled re-scans.
-    #[arg(long = "fail-on-new", value_name = "RULE|SEVERITY")]
-    fail_on_new: Option<String>,
+    #[arg(long = "fail-on-new", value_name = "RULE|SEVERITY", value_parser = parse_gate)]
+    fail_on_new: Option<NewFindingGate>,
 }
 
 #[derive(Args)]
@@ -115,13 +134,13 @@ struct ExplainArgs {
     #[arg(long)]
     country: Option<String>,
     /// Only this rule (code like TM103, or name like third-country-law).
-    #[arg(long)]
-    rule: Option<String>,
+    #[arg(long, value_parser = parse_rule)]
+    rule: Option<RuleCode>,
     /// Only paths through a provider or service whose name or id contains this.
     #[arg(long)]
     provider: Option<String>,
-    /// Judge the legal status again as of this date (no DNS is asked).
-    #[arg(long = "as-of", value_name = "DATE")]
+    /// Judge the legal status again as of this date, YYYY-MM-DD (no DNS is asked).
+    #[arg(long = "as-of", value_name = "DATE", value_parser = parse_date)]
     as_of: Option<NaiveDate>,
     /// Read the knowledge base with these maps on top (as for scan).
     #[arg(long, value_name = "DIR")]
@@ -154,10 +173,10 @@ struct SpfCheckArgs {
     /// Serve these zone files (or directories of *.zone) on loopback and ask them.
     #[arg(long = "zone-file", value_name = "PATH")]
     zone_files: Vec<PathBuf>,
-    /// Seconds to wait for one DNS answer. A question is asked twice: the
-    /// second time sooner when the server has been answering quickly (about
-    /// four round trips), and the second try waits this long.
-    #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
+    /// Seconds to wait for one DNS answer (0.05 to 60). A question is asked
+    /// twice: the second time sooner when the server has been answering
+    /// quickly (about four round trips), and the second try waits this long.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3.0, value_parser = parse_timeout)]
     timeout: f64,
 }
 
@@ -208,15 +227,17 @@ struct ScanArgs {
     #[arg(long = "domains-file", value_name = "FILE")]
     domains_file: Option<PathBuf>,
 
-    /// Domains scanned at the same time (many domains).
-    #[arg(long, value_name = "N", default_value_t = 64)]
-    concurrency: usize,
+    /// Domains scanned at the same time (many domains; 1 to 4096).
+    #[arg(long, value_name = "N", default_value_t = 64,
+          value_parser = clap::value_parser!(u16).range(1..=4096))]
+    concurrency: u16,
 
-    /// DNS questions in flight at most, across all domains.
-    #[arg(long = "max-in-flight", value_name = "N", default_value_t = 256)]
-    max_in_flight: usize,
+    /// DNS questions in flight at most, across all domains (1 to 65535).
+    #[arg(long = "max-in-flight", value_name = "N", default_value_t = 256,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    max_in_flight: u16,
 
-    /// Skip domains whose scan.json is already in --out (after an interrupted run).
+    /// Skip domains whose outputs are already in --out (after an interrupted run).
     #[arg(long)]
     resume: bool,
 
@@ -230,7 +251,9 @@ struct ScanArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["resolver", "zone_files"])]
     replay: Option<PathBuf>,
 
-    /// Outputs to write, comma-separated.
+    /// Outputs to write, comma-separated: json (scan.json), md (report.md),
+    /// html (report.html, the diagram inlined), dot, svg, png
+    /// (transfer-map.*), mermaid (transfer-map.mmd).
     #[arg(
         long,
         value_enum,
@@ -249,13 +272,13 @@ struct ScanArgs {
     #[arg(long = "zone-file", value_name = "PATH")]
     zone_files: Vec<PathBuf>,
 
-    /// Directory for scan.json, transfer-map.dot, transfer-map.svg and report.md.
+    /// Directory for the outputs (one folder per domain when many).
     #[arg(long, value_name = "DIR", default_value = "transfermap-out")]
     out: PathBuf,
 
     /// Judge the legal status as of this date (YYYY-MM-DD), e.g. 2021-05-01
     /// to see the situation after Schrems II and before the Data Privacy Framework.
-    #[arg(long = "as-of", value_name = "DATE")]
+    #[arg(long = "as-of", value_name = "DATE", value_parser = parse_date)]
     as_of: Option<NaiveDate>,
 
     /// Language of report.md, report.html, the diagram and (many domains) summary.md.
@@ -283,26 +306,37 @@ struct ScanArgs {
     #[arg(long = "maps-alone", requires = "maps")]
     maps_alone: bool,
 
-    /// Geolocated-country database (.mmdb: DB-IP, GeoLite2/GeoIP2 Country or City).
+    /// Geolocated-country database (.mmdb: DB-IP, GeoLite2/GeoIP2 Country or
+    /// City). Default: $TRANSFERMAP_GEODATA/geolocated-country.mmdb when that
+    /// variable is set, else the database built into the binary.
     #[arg(long = "geoip-country", value_name = "FILE")]
     geoip_country: Option<PathBuf>,
 
-    /// Registry-country database (.mmdb): where the network holder is registered.
+    /// Registry-country database (.mmdb): where the network holder is
+    /// registered. Default as for --geoip-country (registry-country.mmdb).
     #[arg(long = "geoip-registry", value_name = "FILE")]
     geoip_registry: Option<PathBuf>,
 
-    /// ASN database (.mmdb, GeoLite2-ASN layout).
+    /// ASN database (.mmdb, GeoLite2-ASN layout). Default as for
+    /// --geoip-country (asn.mmdb).
     #[arg(long = "geoip-asn", value_name = "FILE")]
     geoip_asn: Option<PathBuf>,
 
-    /// Seconds to wait for one DNS answer. A question is asked twice: the
-    /// second time sooner when the server has been answering quickly (about
-    /// four round trips), and the second try waits this long.
-    #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
+    /// Seconds to wait for one DNS answer (0.05 to 60). A question is asked
+    /// twice: the second time sooner when the server has been answering
+    /// quickly (about four round trips), and the second try waits this long.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3.0, value_parser = parse_timeout)]
     timeout: f64,
 
+    /// Seconds Graphviz may take to lay out one diagram (1 to 3600). A
+    /// diagram that takes longer is left out with a note; scan.json and the
+    /// report are written first either way.
+    #[arg(long = "dot-timeout", value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    dot_timeout: u64,
+
     /// Exit with status 1 when a finding of this severity or worse exists
-    /// (for scheduled re-scans).
+    /// (for scheduled re-scans). A partial or failed scan exits with 3.
     #[arg(long = "fail-on", value_enum, value_name = "SEVERITY")]
     fail_on: Option<FailOn>,
 }
@@ -318,6 +352,38 @@ fn parse_server(text: &str) -> Result<SocketAddr, String> {
         .map_err(|_| {
             "expected an IP address, optionally with a port (192.0.2.53 or 192.0.2.53:53)".into()
         })
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        format!(
+            "expected a date as YYYY-MM-DD, e.g. 2021-05-01 (got `{}`)",
+            printable(text)
+        )
+    })
+}
+
+fn parse_timeout(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if (0.05..=60.0).contains(&s) => Ok(s),
+        _ => Err("expected a number of seconds from 0.05 to 60, e.g. 3".into()),
+    }
+}
+
+fn parse_rule(text: &str) -> Result<RuleCode, String> {
+    RuleCode::parse(text).ok_or_else(|| {
+        let codes: Vec<&str> = RuleCode::ALL.iter().map(|r| r.as_str()).collect();
+        format!("expected a rule code ({}) or its name", codes.join(", "))
+    })
+}
+
+fn parse_gate(text: &str) -> Result<NewFindingGate, String> {
+    NewFindingGate::parse(text).ok_or_else(|| {
+        format!(
+            "`{}` is neither a rule (e.g. TM103) nor a severity (high, medium, low, info)",
+            printable(text)
+        )
+    })
 }
 
 fn main() -> ExitCode {
@@ -336,64 +402,31 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", printable_lines(&message));
             ExitCode::from(2)
         }
     }
 }
 
-fn read_scan_file(path: &Path) -> Result<transfermap::scan::Scan, String> {
+/// Every line made safe for the terminal, the line breaks kept.
+fn printable_lines(text: &str) -> String {
+    text.lines().map(printable).collect::<Vec<_>>().join("\n")
+}
+
+fn read_scan_file(path: &Path) -> Result<Scan, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    render::read_scan(&text).map_err(|e| format!("{}: {e}", path.display()))
+    read_scan(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn run_diff(args: DiffArgs) -> Result<ExitCode, String> {
     let lang = Lang::from(args.lang);
-    if let Some(what) = &args.fail_on_new {
-        let severity =
-            ["high", "medium", "low", "info"].contains(&what.to_ascii_lowercase().as_str());
-        let rule = transfermap::analyse::RULES
-            .iter()
-            .any(|r| r.code.eq_ignore_ascii_case(what) || r.name.eq_ignore_ascii_case(what));
-        if !severity && !rule {
-            return Err(format!(
-                "--fail-on-new `{what}` is neither a rule (e.g. TM103) nor a severity (high, medium, low, info)"
-            ));
-        }
-    }
     let before = read_scan_file(&args.before)?;
     let after = read_scan_file(&args.after)?;
-    let diff = transfermap::diff::diff(&before, &after);
-    let out = &args.out;
-    std::fs::create_dir_all(out)
-        .map_err(|e| format!("cannot create output directory {}: {e}", out.display()))?;
-    let write = |name: &str, bytes: &[u8]| {
-        render::write_atomic(&out.join(name), bytes).map_err(|e| e.to_string())
-    };
-    let mut json = serde_json::to_vec_pretty(&diff).map_err(|e| e.to_string())?;
-    json.push(b'\n');
-    write("diff.json", &json)?;
+    let diff = transfermap::engine::diff::diff(&before, &after);
+    let written =
+        render::diff::write_diff_outputs(&diff, lang, &args.out).map_err(|e| e.to_string())?;
     let md = render::diff::to_markdown(&diff, lang);
-    write("diff.md", md.as_bytes())?;
-    let dot_text = render::diff::to_dot(&diff, lang);
-    write("diff.dot", dot_text.as_bytes())?;
-    let svg = render::dot::to_svg(&dot_text);
-    if let Ok(svg) = &svg {
-        write("diff.svg", svg)?;
-    }
-    let caption = match lang {
-        Lang::En => "Green: added · red, dashed: removed · grey: unchanged.",
-        Lang::Sv => "Grönt: tillkommit · rött, streckat: borttaget · grått: oförändrat.",
-    };
-    let page = render::html::page(
-        &format!("{} — diff", after.domain),
-        &md,
-        svg.as_ref().ok().map(|v| v.as_slice()),
-        caption,
-        lang,
-    );
-    write("diff.html", page.as_bytes())?;
     for line in md
         .lines()
         .filter(|l| l.starts_with("Findings:") || l.starts_with("Fynd:"))
@@ -401,17 +434,17 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, String> {
         println!("{line}");
     }
     println!(
-        "outputs in {}: diff.md, diff.html, diff.json, diff.dot{}",
-        out.display(),
-        if svg.is_ok() { ", diff.svg" } else { "" }
+        "outputs in {}: {}",
+        args.out.display(),
+        written.files.join(", ")
     );
-    if let Err(e) = svg {
+    if let Some(e) = written.svg_error {
         eprintln!("warning: {e}");
     }
-    if let Some(what) = &args.fail_on_new {
-        let new = transfermap::diff::new_findings_matching(&diff, &after, what);
+    if let Some(gate) = args.fail_on_new {
+        let new = transfermap::engine::diff::new_findings_matching(&diff, &after, gate);
         if !new.is_empty() {
-            eprintln!("{} new finding(s) match --fail-on-new {what}", new.len());
+            eprintln!("{} new finding(s) match --fail-on-new", new.len());
             return Ok(ExitCode::from(1));
         }
     }
@@ -419,29 +452,23 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, String> {
 }
 
 fn run_explain(args: ExplainArgs) -> Result<ExitCode, String> {
-    let text = std::fs::read_to_string(&args.scan)
-        .map_err(|e| format!("cannot read {}: {e}", args.scan.display()))?;
-    let mut scan = render::read_scan(&text).map_err(|e| format!("{}: {e}", args.scan.display()))?;
-    let kb = load_maps(args.maps.as_deref(), false)?;
+    let mut scan = read_scan_file(&args.scan)?;
     if let Some(date) = args.as_of {
-        scan.findings = transfermap::scan::reanalyse(&scan, &kb, date);
-        scan.as_of = date;
+        let kb = load_maps(args.maps.as_deref(), false)?;
+        reanalyse(&mut scan, &kb, date);
     }
     let lang = Lang::from(args.lang);
-    let filter = transfermap::render::explain::Filter {
+    let filter = render::explain::Filter {
         country: args.country,
         rule: args.rule,
         provider: args.provider,
     };
-    let (out, _) = transfermap::render::explain::explain(&scan, &kb, &filter, lang);
+    let (out, _) = render::explain::explain(&scan, &filter, lang);
     print!("{out}");
     Ok(ExitCode::SUCCESS)
 }
 
 fn run_spf_check(args: SpfCheckArgs) -> Result<ExitCode, String> {
-    if !(args.timeout > 0.0 && args.timeout <= 60.0) {
-        return Err("--timeout must be between 0 and 60 seconds".into());
-    }
     let opts = transfermap::spf_report::SpfCheckOptions {
         ip: args.ip,
         sender: args.sender,
@@ -452,18 +479,22 @@ fn run_spf_check(args: SpfCheckArgs) -> Result<ExitCode, String> {
         zone_files: args.zone_files,
         timeout: Duration::from_secs_f64(args.timeout),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let runtime = runtime()?;
     let report = runtime
         .block_on(transfermap::spf_report::spf_check_report(&opts))
         .map_err(|e| e.to_string())?;
-    // DNS text is attacker-controlled: no control characters reach the terminal.
+    // DNS text is attacker-controlled: nothing invisible reaches the terminal.
     for line in report.to_string().lines() {
         println!("{}", printable(line));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
 fn load_maps(dir: Option<&Path>, alone: bool) -> Result<KnowledgeBase, String> {
@@ -494,49 +525,23 @@ fn maps_check(dir: Option<&Path>, alone: bool) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The shipped geodata: `$TRANSFERMAP_GEODATA`, else the source tree's
-/// `geodata/`, else `./geodata`.
-fn geodata_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("TRANSFERMAP_GEODATA") {
-        return PathBuf::from(dir);
-    }
-    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("geodata");
-    if built.is_dir() {
-        return built;
-    }
-    PathBuf::from("geodata")
-}
-
-fn open_geo(args: &ScanArgs) -> Result<Geolocator, String> {
-    let dir = geodata_dir();
-    let pick =
-        |given: &Option<PathBuf>, file: &str| given.clone().unwrap_or_else(|| dir.join(file));
-    let open = |role, path: PathBuf| {
-        GeoDatabase::open(role, &path).map_err(|e| {
-            format!("{e}\n  (point --geoip-registry/--geoip-country/--geoip-asn at your own .mmdb files, or TRANSFERMAP_GEODATA at a directory holding registry-country.mmdb, geolocated-country.mmdb and asn.mmdb)")
+fn formats(args: &[FormatArg]) -> Vec<Format> {
+    args.iter()
+        .map(|f| match f {
+            FormatArg::Json => Format::Json,
+            FormatArg::Md => Format::Markdown,
+            FormatArg::Dot => Format::Dot,
+            FormatArg::Svg => Format::Svg,
+            FormatArg::Png => Format::Png,
+            FormatArg::Mermaid => Format::Mermaid,
+            FormatArg::Html => Format::Html,
         })
-    };
-    Ok(Geolocator {
-        registry: open(
-            Role::Registry,
-            pick(&args.geoip_registry, "registry-country.mmdb"),
-        )?,
-        geolocated: open(
-            Role::Geolocated,
-            pick(&args.geoip_country, "geolocated-country.mmdb"),
-        )?,
-        asn: open(Role::Asn, pick(&args.geoip_asn, "asn.mmdb"))?,
-    })
+        .collect()
 }
 
 fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
     let lang = Lang::from(args.lang);
-    if !(args.timeout > 0.0 && args.timeout <= 60.0) {
-        return Err("--timeout must be between 0 and 60 seconds".into());
-    }
-    if args.concurrency == 0 || args.max_in_flight == 0 {
-        return Err("--concurrency and --max-in-flight must be at least 1".into());
-    }
+    render::graphviz::set_timeout(Duration::from_secs(args.dot_timeout));
     let customer_country = args
         .customer_country
         .as_ref()
@@ -545,7 +550,8 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         && (c.len() != 2 || !c.chars().all(|x| x.is_ascii_alphabetic()))
     {
         return Err(format!(
-            "--customer-country `{c}` is not a two-letter country code"
+            "--customer-country `{}` is not a two-letter country code",
+            printable(c)
         ));
     }
     let mut targets: Vec<Target> = args
@@ -564,19 +570,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
     if !many {
         normalise_domain(&targets[0].domain).map_err(|e| e.to_string())?;
     }
-    let formats: Vec<Format> = args
-        .format
-        .iter()
-        .map(|f| match f {
-            FormatArg::Json => Format::Json,
-            FormatArg::Md => Format::Markdown,
-            FormatArg::Dot => Format::Dot,
-            FormatArg::Svg => Format::Svg,
-            FormatArg::Png => Format::Png,
-            FormatArg::Mermaid => Format::Mermaid,
-            FormatArg::Html => Format::Html,
-        })
-        .collect();
+    let formats = formats(&args.format);
     let kb = Arc::new(load_maps(args.maps.as_deref(), args.maps_alone)?);
     let model = match &args.model {
         Some(file) => Some(Arc::new(
@@ -584,14 +578,23 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         )),
         None => None,
     };
-    let geo = Arc::new(open_geo(&args)?);
+    let geo = Arc::new(
+        geodata::open(&GeoChoice {
+            registry: args.geoip_registry.clone(),
+            geolocated: args.geoip_country.clone(),
+            asn: args.geoip_asn.clone(),
+        })
+        .map_err(|e| {
+            format!(
+                "{e}\n  (--geoip-registry, --geoip-country and --geoip-asn take your own .mmdb files; {} names a directory holding registry-country.mmdb, geolocated-country.mmdb and asn.mmdb; without either the built-in databases are used)",
+                geodata::ENV_DIR
+            )
+        })?,
+    );
     let as_of = args
         .as_of
         .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let runtime = runtime()?;
     let resolver = args
         .resolver
         .map_or(ResolverChoice::System, ResolverChoice::Server);
@@ -602,11 +605,18 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
             resolver,
             &args.zone_files,
             timeout,
-            args.max_in_flight,
+            usize::from(args.max_in_flight),
         )),
     }
     .map_err(|e| e.to_string())?;
     if let Some(file) = &args.record {
+        if file.is_dir() {
+            return Err(format!(
+                "--record {}: that is a directory; give the file to write the answers to, e.g. {}",
+                file.display(),
+                file.join("answers.jsonl").display()
+            ));
+        }
         if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -635,7 +645,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
             out: args.out.clone(),
             formats,
             lang,
-            concurrency: args.concurrency,
+            concurrency: usize::from(args.concurrency),
             resume: args.resume,
         };
         runtime.block_on(run_many(targets, &source, ctx, opts, threshold))
@@ -670,7 +680,7 @@ async fn run_one(
     lang: Lang,
     threshold: Option<Severity>,
 ) -> Result<ExitCode, String> {
-    eprintln!("transfermap: scanning {domain} …");
+    eprintln!("transfermap: scanning {} …", printable(domain));
     let mut dns = source.run.client();
     let scan = scan_domain(&mut dns, ctx, domain)
         .await
@@ -682,9 +692,9 @@ async fn run_one(
         scan.graph.nodes.len(),
         scan.findings.len()
     );
-    let written = render::write_outputs(&scan, &ctx.kb, lang, out, formats, render::Flush::Each)
+    let written = render::write_outputs(&scan, lang, out, formats, render::Flush::Each)
         .map_err(|e| e.to_string())?;
-    print_summary(&scan, &ctx.kb, lang, out, &written.files);
+    print_summary(&scan, lang, out, &written.files);
     if let Some(e) = written.svg_error {
         // Everything else is written; the diagram can be drawn later from the DOT file.
         eprintln!("warning: {e}");
@@ -693,6 +703,9 @@ async fn run_one(
         && scan.findings.iter().any(|f| f.severity <= t)
     {
         return Ok(ExitCode::from(1));
+    }
+    if scan.status != ScanStatus::Ok {
+        return Ok(ExitCode::from(EXIT_INCOMPLETE));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -726,14 +739,10 @@ async fn run_many(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} domains  {elapsed}  {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let mut errors = 0usize;
     let mut warned = Vec::new();
     let mut on_progress = |p: Progress<'_>| match p {
         Progress::Started { .. } => {}
         Progress::Finished { row } => {
-            if row.status == "error" {
-                errors += 1;
-            }
             bar.set_message(printable(&row.domain));
             bar.inc(1);
         }
@@ -756,18 +765,39 @@ async fn run_many(
         eprintln!("warning: … and {} more", warned.len() - 5);
     }
     batch::write_summary(&summary, &out, lang).map_err(|e| e.to_string())?;
+    let count = |s: RowStatus| summary.domains.iter().filter(|d| d.status == s).count();
     let with_transfer = summary
         .domains
         .iter()
         .filter(|d| !d.countries.is_empty())
         .count();
     println!(
-        "{} domains: {} with a path to a third country, {} errors; {} DNS questions sent",
+        "{} domains: {} complete, {} partial, {} failed, {} with errors; {} with a path to a third country; {} DNS questions sent",
         summary.domains.len(),
+        count(RowStatus::Ok),
+        count(RowStatus::Partial),
+        count(RowStatus::Failed),
+        count(RowStatus::Error),
         with_transfer,
-        errors,
         summary.queries_sent
     );
+    for d in summary
+        .domains
+        .iter()
+        .filter(|d| d.status != RowStatus::Ok)
+        .take(10)
+    {
+        let why = d
+            .error
+            .clone()
+            .unwrap_or_else(|| d.gaps.first().cloned().unwrap_or_default());
+        println!(
+            "  {}: {} — {}",
+            d.status.as_str(),
+            printable(&d.domain),
+            printable(&why)
+        );
+    }
     let mut top: Vec<(&String, &Vec<String>)> = summary.providers.iter().collect();
     top.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
     for (provider, list) in top.iter().take(5) {
@@ -789,38 +819,54 @@ async fn run_many(
     {
         return Ok(ExitCode::from(1));
     }
+    if summary.domains.iter().any(|d| !d.status.is_complete()) {
+        return Ok(ExitCode::from(EXIT_INCOMPLETE));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(
-    scan: &transfermap::scan::Scan,
-    kb: &KnowledgeBase,
-    lang: Lang,
-    out: &Path,
-    files: &[&str],
-) {
-    println!(
-        "{} — as of {}",
-        printable(transfermap::render::markdown::shown_domain(scan)),
-        scan.as_of
-    );
-    if scan.findings.is_empty() {
-        println!("  no path to a third country or a third country's law was found");
+fn print_summary(scan: &Scan, lang: Lang, out: &Path, files: &[&str]) {
+    println!("{} — as of {}", printable(shown_domain(scan)), scan.as_of);
+    match scan.status {
+        ScanStatus::Ok if scan.findings.is_empty() => {
+            println!("  no path to a third country or a third country's law was found")
+        }
+        ScanStatus::Ok => {}
+        ScanStatus::Partial => println!(
+            "  PARTIAL: {} question(s) or lookup(s) failed; what they would have shown is unknown",
+            scan.gaps.len()
+        ),
+        ScanStatus::Failed => println!(
+            "  FAILED: too little was observed to judge the domain ({} question(s) or lookup(s) failed)",
+            scan.gaps.len()
+        ),
+    }
+    for g in scan.gaps.iter().take(10) {
+        let asked = match g.record_type {
+            Some(t) => format!("{} {t}", g.asked),
+            None => g.asked.clone(),
+        };
+        println!(
+            "  not observed: {} ({}): {}",
+            printable(&asked),
+            printable(&g.outcome),
+            printable(&render::markdown::unobserved(&g.unknown, lang))
+        );
     }
     for f in &scan.findings {
-        let country = if f.country.is_empty() {
-            String::new()
-        } else {
-            format!(" → {}", kb.country_name(&f.country, lang))
-        };
+        let country = f
+            .country
+            .as_deref()
+            .map(|c| format!(" → {}", scan.country_name(c, lang)))
+            .unwrap_or_default();
         println!(
             "  {:>4} {} [{}, {}]{}: {}",
             f.id,
             f.rule,
-            f.severity.label(lang),
-            f.basis.label(lang),
+            words::severity(f.severity, lang),
+            words::basis(f.basis, lang),
             country,
-            printable(label_of(scan, &f.entry))
+            printable(&label_of(scan, &f.entry))
         );
     }
     for p in &scan.problems {
@@ -831,7 +877,7 @@ fn print_summary(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_server;
+    use super::*;
 
     #[test]
     fn a_server_without_a_port_is_asked_on_53() {
@@ -844,5 +890,12 @@ mod tests {
         assert_eq!(parse_server("127.0.0.1:5353").unwrap().port(), 5353);
         assert!(parse_server("ns.example").is_err());
         assert!(parse_server("192.0.2.53:99999").is_err());
+    }
+
+    #[test]
+    fn dates_say_what_is_expected() {
+        assert!(parse_date("2021-05-01").is_ok());
+        let e = parse_date("01-05-2021").unwrap_err();
+        assert!(e.contains("YYYY-MM-DD"), "{e}");
     }
 }

@@ -1,36 +1,42 @@
-//! The whole pipeline for one domain, and its serialisable result.
+//! The whole pipeline for one domain: collect → graph → analyse, into a
+//! [`Scan`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{NaiveDate, Utc};
 
-use crate::analyse::{self, Finding, Flow};
-use crate::collect::dns::{DnsClient, DnsRun, DnsSetupError, ResolverChoice};
-use crate::collect::geo::{DatabaseInfo, Geolocator};
-use crate::collect::zone_server::{ZoneError, ZoneServer, expand_zone_paths};
-use crate::collect::{self, Collection, DomainProblem};
-use crate::evidence::{Evidence, EvidenceLog};
-use crate::graph::{self, BuildOptions, GraphData, TransferGraph};
-use crate::maps::KnowledgeBase;
-
-/// Name and version of the `scan.json` format. Bump the version when a
-/// field changes meaning or disappears.
-pub const SCAN_FORMAT: &str = "transfermap-scan";
-pub const SCAN_FORMAT_VERSION: u32 = 1;
+use transfermap_collect::geo::Geolocator;
+use transfermap_collect::{self as collect};
+use transfermap_dns::names::{BadDomain, display_domain, normalise_domain};
+use transfermap_dns::zone_server::{ZoneError, ZoneServer, expand_zone_paths};
+use transfermap_dns::{DnsClient, DnsRun, DnsSetupError, ResolverChoice};
+use transfermap_engine::analyse::{self, gaps};
+use transfermap_engine::graph::{self, BuildOptions, TransferGraph};
+use transfermap_maps::KnowledgeBase;
+use transfermap_maps::org::OrgModel;
+use transfermap_model::evidence::EvidenceLog;
+use transfermap_model::records::Lookup;
+use transfermap_model::scan::{MapsInfo, SCAN_FORMAT, SCAN_FORMAT_VERSION, Scan};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
-    #[error("`{0}` is not a valid domain name: {1}")]
-    Domain(String, String),
+    #[error(transparent)]
+    Domain(#[from] BadDomain),
     #[error(transparent)]
     Dns(#[from] DnsSetupError),
     #[error(transparent)]
     Zone(#[from] ZoneError),
     #[error("{0}")]
     Recording(String),
+    /// A node or edge cites evidence the scan does not hold: a bug, and the
+    /// scan is not written rather than written with a claim it cannot back.
+    #[error("the scan of {domain} is not consistent (this is a bug): {}", .problems.join("; "))]
+    Evidence {
+        domain: String,
+        problems: Vec<String>,
+    },
 }
 
 pub struct ScanOptions {
@@ -41,76 +47,6 @@ pub struct ScanOptions {
     pub timeout: Duration,
     pub as_of: NaiveDate,
     pub customer_country: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct MapsInfo {
-    pub origin: String,
-    pub files: Vec<String>,
-}
-
-/// Everything one scan found, as written to `scan.json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Scan {
-    pub format: String,
-    pub version: u32,
-    pub tool_version: String,
-    /// The domain as queried (ASCII; IDN labels in punycode).
-    pub domain: String,
-    /// The domain as people write it (IDN labels in Unicode).
-    #[serde(default)]
-    pub display_domain: String,
-    pub as_of: NaiveDate,
-    pub customer_country: Option<String>,
-    pub resolver: String,
-    /// Zones served from files, when the scan ran offline.
-    pub zone_files: Vec<String>,
-    pub started: DateTime<Utc>,
-    pub finished: DateTime<Utc>,
-    pub maps: MapsInfo,
-    pub geodata: Vec<DatabaseInfo>,
-    /// Distinct DNS questions this domain needed (answered from the run's cache or asked).
-    pub queries: usize,
-    pub problems: Vec<DomainProblem>,
-    /// Every way e-mail leaves the mailboxes, and what it reaches.
-    pub flows: Vec<Flow>,
-    pub findings: Vec<Finding>,
-    pub graph: GraphData,
-    pub evidence: Vec<Evidence>,
-    pub collection: Collection,
-}
-
-impl Scan {
-    pub fn evidence(&self, id: crate::evidence::EvidenceId) -> Option<&Evidence> {
-        self.evidence.get(id.0).filter(|e| e.id == id)
-    }
-}
-
-/// `Bollebygd.SE.` → `bollebygd.se`; Unicode names become punycode.
-pub fn normalise_domain(input: &str) -> Result<String, ScanError> {
-    let trimmed = input.trim().trim_end_matches('.');
-    if trimmed.is_empty() || trimmed.len() > 253 || trimmed.contains(char::is_whitespace) {
-        return Err(ScanError::Domain(
-            input.into(),
-            "empty, too long or contains spaces".into(),
-        ));
-    }
-    let name = hickory_resolver::proto::rr::Name::from_utf8(trimmed)
-        .map_err(|e| ScanError::Domain(input.into(), e.to_string()))?;
-    if name.num_labels() < 2 {
-        return Err(ScanError::Domain(
-            input.into(),
-            "a mail domain has at least two labels, e.g. example.se".into(),
-        ));
-    }
-    Ok(collect::dns::canonical_name(&name.to_ascii()))
-}
-
-/// `xn--rksmrgs-5wao1o.se` → `räksmörgås.se`; ASCII names unchanged.
-pub fn display_domain(ascii: &str) -> String {
-    hickory_resolver::proto::rr::Name::from_ascii(ascii)
-        .map(|n| n.to_utf8().trim_end_matches('.').to_string())
-        .unwrap_or_else(|_| ascii.to_string())
 }
 
 /// The country a ccTLD names, if the maps know it (`.se` → `SE`).
@@ -180,7 +116,7 @@ pub struct ScanContext {
     pub customer_country: Option<String>,
     pub zone_files: Vec<String>,
     /// The organisation's own model (`--model`), merged into the graph.
-    pub model: Option<Arc<crate::maps::org::OrgModel>>,
+    pub model: Option<Arc<OrgModel>>,
 }
 
 /// Run the pipeline for one domain: collect → graph → analyse.
@@ -207,8 +143,18 @@ pub async fn scan_domain(
             as_of: ctx.as_of,
         },
     );
-    let findings = analyse::analyse(&graph, kb, &collection.problems, ctx.as_of);
+    // Invariant 2: every node and edge cites evidence the scan holds.
+    let dangling = graph.check_evidence(log.items.len());
+    if !dangling.is_empty() {
+        return Err(ScanError::Evidence {
+            domain,
+            problems: dangling,
+        });
+    }
+    let analysis = analyse::analyse(&graph, kb, &collection, ctx.as_of);
     let flows = analyse::flows(&graph);
+    let gaps = gaps::gaps(&domain, &log.items);
+    let status = gaps::status(&gaps, &log.items);
     Ok(Scan {
         format: SCAN_FORMAT.into(),
         version: SCAN_FORMAT_VERSION,
@@ -226,10 +172,15 @@ pub async fn scan_domain(
             files: kb.files.clone(),
         },
         geodata: geo.databases(),
-        queries: collection.queries,
+        queries: dns.queries_asked(),
+        status,
+        gaps,
         problems: collection.problems.clone(),
         flows,
-        findings,
+        findings: analysis.findings,
+        destinations: analysis.destinations,
+        countries: analysis.countries,
+        parties: analysis.parties,
         graph: graph.to_data(),
         evidence: log.items,
         collection,
@@ -247,7 +198,7 @@ pub async fn scan(
         opts.resolver,
         &opts.zone_files,
         opts.timeout,
-        crate::collect::dns::DEFAULT_IN_FLIGHT,
+        transfermap_dns::DEFAULT_IN_FLIGHT,
     )
     .await?;
     let ctx = ScanContext {
@@ -264,28 +215,21 @@ pub async fn scan(
     result
 }
 
-/// Re-run the analysis of a finished scan for another date (no DNS).
-pub fn reanalyse(scan: &Scan, kb: &KnowledgeBase, as_of: NaiveDate) -> Vec<Finding> {
+/// Judge a finished scan again for another date (no DNS): findings,
+/// destinations, countries and parties as of `as_of`.
+pub fn reanalyse(scan: &mut Scan, kb: &KnowledgeBase, as_of: NaiveDate) {
     let graph = TransferGraph::from_data(&scan.graph);
-    analyse::analyse(&graph, kb, &scan.problems, as_of)
+    let analysis = analyse::analyse(&graph, kb, &scan.collection, as_of);
+    scan.findings = analysis.findings;
+    scan.destinations = analysis.destinations;
+    scan.countries = analysis.countries;
+    scan.parties = analysis.parties;
+    scan.as_of = as_of;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn domains_are_normalised_and_idn_becomes_punycode() {
-        assert_eq!(normalise_domain(" Bollebygd.SE. ").unwrap(), "bollebygd.se");
-        assert_eq!(
-            normalise_domain("räksmörgås.se").unwrap(),
-            "xn--rksmrgs-5wao1o.se"
-        );
-        assert!(normalise_domain("").is_err());
-        assert!(normalise_domain("localhost").is_err());
-        assert!(normalise_domain("a b.se").is_err());
-        assert!(normalise_domain(&"a".repeat(300)).is_err());
-    }
 
     #[test]
     fn cctld_gives_the_customer_country() {

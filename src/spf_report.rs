@@ -13,12 +13,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::collect::dns::{DnsClient, DnsSetupError, ResolverChoice, canonical_name};
-use crate::collect::spf_check::{
+use transfermap_dns::zone_server::{ZoneError, ZoneServer, expand_zone_paths};
+use transfermap_dns::{DnsClient, DnsSetupError, ResolverChoice, canonical_name};
+use transfermap_model::evidence::EvidenceLog;
+use transfermap_model::records::Lookup;
+use transfermap_spf::check::{
     DNS_TERM_LIMIT, Reach, SpfVerdict, VOID_LOOKUP_LIMIT, check_host, mail_from_identity,
 };
-use crate::collect::zone_server::{ZoneError, ZoneServer, expand_zone_paths};
-use crate::evidence::EvidenceLog;
 
 /// What to check, and where to ask.
 #[derive(Debug, Clone)]
@@ -119,9 +120,8 @@ fn ascii_domain(domain: &str) -> Result<String, SpfCheckError> {
     if domain.is_ascii() {
         return Ok(canonical_name(domain));
     }
-    hickory_resolver::proto::rr::Name::from_utf8(domain)
-        .map(|n| canonical_name(&n.to_ascii()))
-        .map_err(|e| SpfCheckError::Input(format!("`{domain}` is not a valid domain name: {e}")))
+    transfermap_dns::names::normalise_domain(domain)
+        .map_err(|e| SpfCheckError::Input(e.to_string()))
 }
 
 impl SpfCheckReport {

@@ -35,7 +35,9 @@ fn scan_domains(extra: &[&str]) -> Run {
     let mut args = batch_args(&file_arg, &zones);
     args.extend_from_slice(extra);
     let run = run(&args);
-    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    // The invalid row was not scanned: the run is incomplete (exit 3), and
+    // says so, although every other domain finished.
+    assert_eq!(run.code(), 3, "stderr: {}", run.stderr());
     run
 }
 
@@ -106,8 +108,11 @@ fn shared_provider_records_are_resolved_once_per_run() {
     let dir = tempfile::tempdir().unwrap();
     let zone_dir = dir.path().join("zones");
     std::fs::create_dir(&zone_dir).unwrap();
-    for f in ["protection.outlook.com.zone", "outlook.com.zone"] {
-        std::fs::copy(zones("exo-swedish-tenant").join(f), zone_dir.join(f)).unwrap();
+    for f in std::fs::read_dir(zones("exo-swedish-tenant")).unwrap() {
+        let f = f.unwrap().path();
+        if f.file_name().unwrap() != "testkommun.se.zone" {
+            std::fs::copy(&f, zone_dir.join(f.file_name().unwrap())).unwrap();
+        }
     }
     let template =
         std::fs::read_to_string(zones("exo-swedish-tenant").join("testkommun.se.zone")).unwrap();
@@ -216,7 +221,7 @@ fn resume_skips_finished_domains() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|d| d["status"] == "resumed")
+            .all(|d| d["status"] == "ok" && d["resumed"] == true)
     );
 }
 

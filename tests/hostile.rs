@@ -93,9 +93,14 @@ fn a_server_that_never_answers_is_a_timeout_not_a_hang() {
         &resolver,
         "--timeout",
         "0.3",
+        "--fail-on",
+        "info",
     ]);
-    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    // Nothing was observed: a failed scan (exit 3), never "no path found",
+    // and --fail-on does not pass on it.
+    assert_eq!(run.code(), 3, "stderr: {}", run.stderr());
     let scan = run.scan();
+    assert_eq!(scan["status"], "failed");
     let mx = scan["evidence"]
         .as_array()
         .unwrap()
@@ -104,12 +109,29 @@ fn a_server_that_never_answers_is_a_timeout_not_a_hang() {
         .expect("MX evidence");
     assert_eq!(mx["outcome"]["status"], "timeout", "{mx:#?}");
     assert!(
-        scan["problems"]
+        scan["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["unknown"]["kind"] == "inbound-mail"),
+        "{:#?}",
+        scan["gaps"]
+    );
+    // An unanswered MX question is not "no MX record".
+    assert!(
+        !scan["problems"]
             .as_array()
             .unwrap()
             .iter()
             .any(|p| p["code"] == "no-mx")
     );
+    let report = run.file("report.md");
+    assert!(report.contains("Failed scan"), "{report}");
+    assert!(
+        !report.contains("No path from the organisation"),
+        "{report}"
+    );
+    assert!(run.stdout().contains("FAILED"), "{}", run.stdout());
     drop(udp);
 }
 
@@ -117,8 +139,9 @@ fn a_server_that_never_answers_is_a_timeout_not_a_hang() {
 fn names_outside_the_served_zones_are_refused_evidence() {
     let dns = DnsFixture::start(&zones("own-servers"));
     let run = scan_live(&dns, "not-served.example", &[]);
-    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    assert_eq!(run.code(), 3, "stderr: {}", run.stderr());
     let scan = run.scan();
+    assert_eq!(scan["status"], "failed");
     let statuses: Vec<String> = scan["evidence"]
         .as_array()
         .unwrap()
@@ -146,8 +169,9 @@ fn servfail_from_upstream_is_recorded_not_fatal() {
         "--timeout",
         "1",
     ]);
-    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    assert_eq!(run.code(), 3, "stderr: {}", run.stderr());
     let scan = run.scan();
+    assert_eq!(scan["status"], "failed");
     let mx = scan["evidence"]
         .as_array()
         .unwrap()
@@ -156,7 +180,7 @@ fn servfail_from_upstream_is_recorded_not_fatal() {
         .expect("MX evidence");
     assert_eq!(mx["outcome"]["status"], "serv-fail", "{mx:#?}");
     assert!(run.file("report.md").contains("SERVFAIL"));
-    assert!(findings(&scan).iter().all(|f| f["country"] == ""));
+    assert!(findings(&scan).iter().all(|f| f["country"].is_null()));
 }
 
 /// A zone with records too large for UDP: the resolver must retry over

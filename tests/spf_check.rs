@@ -7,9 +7,9 @@ use std::time::Duration;
 use hickory_proto::rr::rdata::TXT;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
-use transfermap::collect::dns::ResolverChoice;
-use transfermap::collect::spf_check::{Reach, SpfResult};
-use transfermap::collect::zone_server::{Silence, ZoneServer};
+use transfermap::dns::ResolverChoice;
+use transfermap::dns::zone_server::{Silence, ZoneServer};
+use transfermap::spf::check::{Reach, SpfResult};
 use transfermap::spf_report::{SpfCheckOptions, spf_check_report};
 
 const ZONE: &str = r#"

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use serde_json::Value;
-use transfermap::collect::zone_server::{ZoneServer, expand_zone_paths};
+use transfermap::dns::zone_server::{ZoneServer, expand_zone_paths};
 
 pub fn zones(dir: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -88,7 +88,7 @@ impl Run {
     /// between commands must round-trip).
     pub fn scan(&self) -> Value {
         let text = self.file("scan.json");
-        if let Err(e) = transfermap::render::read_scan(&text) {
+        if let Err(e) = transfermap::model::scan::read_scan(&text) {
             panic!("scan.json does not read back: {e}");
         }
         serde_json::from_str(&text).expect("scan.json is JSON")

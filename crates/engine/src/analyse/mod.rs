@@ -1,0 +1,181 @@
+//! Stage 3: from the organisation's personal data, follow the graph and
+//! report every path that reaches a third country or a third country's law,
+//! and what on the way is not known.
+//!
+//! Analysis is a pure function of the graph, the maps and the as-of date:
+//! it asks nothing of the network and draws nothing. Every legal and party
+//! fact a report shows is decided here and written into the scan.
+//!
+//! One module per rule family: [`transfers`] (TM101–TM108: a path ends in a
+//! third country or under its law), [`unknowns`] (TM110), [`disagreements`]
+//! (TM109), [`domain`] (TM201). [`legal`] decides statuses, [`parties`] the
+//! companies reached, [`flows`] the description of every flow, [`gaps`]
+//! what was not observed.
+
+pub mod disagreements;
+pub mod domain;
+mod flows;
+pub mod gaps;
+pub mod legal;
+pub mod parties;
+pub mod paths;
+pub mod transfers;
+pub mod unknowns;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use petgraph::Direction;
+use petgraph::visit::EdgeRef;
+
+use crate::graph::{NodeKind, TransferGraph};
+pub use flows::flows;
+use transfermap_maps::KnowledgeBase;
+use transfermap_model::collection::Collection;
+pub use transfermap_model::finding::{Basis, Finding, Hop, Note, RuleCode, Severity};
+use transfermap_model::key::NodeKey;
+pub use transfermap_model::legal::LegalStatus;
+use transfermap_model::scan::{CountryFacts, Destination, Party};
+
+/// What the analysis decides about one scan.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    /// Most severe first, numbered `F1`, `F2`, ….
+    pub findings: Vec<Finding>,
+    pub destinations: Vec<Destination>,
+    pub countries: BTreeMap<String, CountryFacts>,
+    pub parties: Vec<Party>,
+}
+
+/// A finding with the recipients its legal status was decided for.
+pub(crate) struct Judged {
+    pub finding: Finding,
+    pub recipients: Vec<NodeKey>,
+}
+
+/// Traverse the graph and decide everything the reports show.
+pub fn analyse(
+    graph: &TransferGraph,
+    kb: &KnowledgeBase,
+    collection: &Collection,
+    as_of: NaiveDate,
+) -> Analysis {
+    let attribution = unknowns::Attribution::of(graph);
+    let mut judged: Vec<Judged> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut add = |j: Judged, judged: &mut Vec<Judged>| {
+        if seen.insert(dedup_key(&j.finding)) {
+            judged.push(j);
+        }
+    };
+    let g = &graph.graph;
+    let origins: Vec<_> = g
+        .node_indices()
+        .filter(|&n| g[n].kind == NodeKind::PersonalData)
+        .collect();
+    for origin in origins {
+        // Entries in key order: which entry a note about a shared host is
+        // shown under must not depend on the order the graph was built in.
+        let mut entries: Vec<_> = g
+            .edges_directed(origin, Direction::Outgoing)
+            .filter(|e| e.weight().kind.carries_data())
+            .map(|e| (g[e.target()].key.clone(), e.weight().detail.clone(), e.id()))
+            .collect();
+        entries.sort();
+        for (_, _, entry) in entries {
+            let tree = paths::cheapest_from(graph, entry);
+            for j in transfers::findings(graph, kb, &tree, as_of) {
+                add(j, &mut judged);
+            }
+            for f in unknowns::findings(graph, &attribution, &tree, as_of) {
+                add(
+                    Judged {
+                        finding: f,
+                        recipients: Vec::new(),
+                    },
+                    &mut judged,
+                );
+            }
+            for f in disagreements::findings(graph, &tree, as_of) {
+                add(
+                    Judged {
+                        finding: f,
+                        recipients: Vec::new(),
+                    },
+                    &mut judged,
+                );
+            }
+        }
+    }
+    for f in domain::findings(graph, collection, as_of) {
+        add(
+            Judged {
+                finding: f,
+                recipients: Vec::new(),
+            },
+            &mut judged,
+        );
+    }
+    judged.sort_by(|a, b| {
+        let (a, b) = (&a.finding, &b.finding);
+        (a.severity, a.rule, &a.entry, &a.subject, &a.country)
+            .cmp(&(b.severity, b.rule, &b.entry, &b.subject, &b.country))
+    });
+    for (i, j) in judged.iter_mut().enumerate() {
+        j.finding.id = format!("F{}", i + 1);
+    }
+    let destinations = legal::destinations(&judged);
+    let findings: Vec<Finding> = judged.into_iter().map(|j| j.finding).collect();
+    Analysis {
+        countries: legal::countries(graph, &findings, kb, as_of),
+        parties: parties::parties(graph, kb, as_of),
+        destinations,
+        findings,
+    }
+}
+
+/// Findings about one thing are made once, whichever flow reaches it. A
+/// transfer is one per entry (each MX host, the SPF policy, each report
+/// receiver gets its own path); a note about a host, token, network or
+/// address (TM109, TM110) is one per subject.
+fn dedup_key(f: &Finding) -> (RuleCode, Option<NodeKey>, NodeKey, Option<String>) {
+    let entry = f.country.is_some().then(|| f.entry.clone());
+    (f.rule, entry, f.subject.clone(), f.country.clone())
+}
+
+/// A finding that is not a transfer (no country, no legal status).
+pub(crate) fn note_finding(
+    rule: RuleCode,
+    path: Vec<Hop>,
+    subject: NodeKey,
+    note: Note,
+    as_of: NaiveDate,
+) -> Option<Finding> {
+    let r = rule.rule();
+    Some(Finding {
+        id: String::new(),
+        rule,
+        severity: r.severity,
+        basis: r.basis,
+        country: None,
+        regimes: Vec::new(),
+        entry: path.first()?.to.clone(),
+        subject,
+        path,
+        status: None,
+        as_of,
+        note: Some(note),
+    })
+}
+
+/// Outgoing edges of `n` of one kind.
+pub(crate) fn out_edges(
+    graph: &TransferGraph,
+    n: petgraph::graph::NodeIndex,
+    kind: crate::graph::EdgeKind,
+) -> impl Iterator<Item = petgraph::graph::EdgeReference<'_, crate::graph::Edge>> {
+    graph
+        .graph
+        .edges_directed(n, Direction::Outgoing)
+        .filter(move |e| e.weight().kind == kind)
+}

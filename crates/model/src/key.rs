@@ -1,0 +1,220 @@
+//! Node keys: what a node of the transfer graph stands for, stable across
+//! scans (so that two scans can be compared) and typed (so that no code
+//! reads a key back by its prefix). Serialised as `kind:value` strings —
+//! `host:mx1.example.se`, `provider:microsoft-ireland`, `country:SE` — as
+//! external scripts read them.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum NodeKey {
+    /// The organisation (its mail domain).
+    Organisation(String),
+    /// The organisation's e-mail and mailboxes: where every path starts.
+    PersonalData(String),
+    Host(String),
+    /// A mail domain reports are sent to.
+    Domain(String),
+    /// The SPF record of a domain.
+    Spf(String),
+    /// A DKIM selector name (`selector1._domainkey.example.se`).
+    Dkim(String),
+    /// A verification token's prefix, lower case (`ms`, `google-site-verification`).
+    Token(String),
+    Address(IpAddr),
+    /// A network named in SPF.
+    Range(IpNet),
+    /// An autonomous system.
+    Network(u32),
+    /// A service in the maps.
+    Service(String),
+    /// A provider (legal entity) in the maps.
+    Provider(String),
+    /// A sub-processor a provider publishes (slug of its name).
+    Subprocessor(String),
+    /// An operator named by the organisation's model (slug of its name).
+    Operator(String),
+    /// A datacenter site in the maps.
+    Site(String),
+    /// A site named by the organisation's model (slug of its name).
+    ModelSite(String),
+    /// A component of the organisation's own system, from its model.
+    Component(String),
+    /// A country (ISO code, upper case).
+    Country(String),
+    /// A legal regime in the maps.
+    Regime(String),
+}
+
+/// Prefixes in the order they are tried when reading (`site:model:` before `site:`).
+const PREFIXES: &[&str] = &[
+    "org:",
+    "data:",
+    "host:",
+    "domain:",
+    "spf:",
+    "dkim:",
+    "token:",
+    "addr:",
+    "range:",
+    "as:",
+    "service:",
+    "provider:",
+    "subprocessor:",
+    "operator:",
+    "site:model:",
+    "site:",
+    "component:",
+    "country:",
+    "regime:",
+];
+
+impl NodeKey {
+    fn prefix(&self) -> &'static str {
+        match self {
+            NodeKey::Organisation(_) => "org:",
+            NodeKey::PersonalData(_) => "data:",
+            NodeKey::Host(_) => "host:",
+            NodeKey::Domain(_) => "domain:",
+            NodeKey::Spf(_) => "spf:",
+            NodeKey::Dkim(_) => "dkim:",
+            NodeKey::Token(_) => "token:",
+            NodeKey::Address(_) => "addr:",
+            NodeKey::Range(_) => "range:",
+            NodeKey::Network(_) => "as:",
+            NodeKey::Service(_) => "service:",
+            NodeKey::Provider(_) => "provider:",
+            NodeKey::Subprocessor(_) => "subprocessor:",
+            NodeKey::Operator(_) => "operator:",
+            NodeKey::ModelSite(_) => "site:model:",
+            NodeKey::Site(_) => "site:",
+            NodeKey::Component(_) => "component:",
+            NodeKey::Country(_) => "country:",
+            NodeKey::Regime(_) => "regime:",
+        }
+    }
+
+    /// The value after the prefix, as text.
+    pub fn value(&self) -> String {
+        match self {
+            NodeKey::Address(ip) => ip.to_string(),
+            NodeKey::Range(net) => net.to_string(),
+            NodeKey::Network(n) => n.to_string(),
+            NodeKey::Organisation(s)
+            | NodeKey::PersonalData(s)
+            | NodeKey::Host(s)
+            | NodeKey::Domain(s)
+            | NodeKey::Spf(s)
+            | NodeKey::Dkim(s)
+            | NodeKey::Token(s)
+            | NodeKey::Service(s)
+            | NodeKey::Provider(s)
+            | NodeKey::Subprocessor(s)
+            | NodeKey::Operator(s)
+            | NodeKey::Site(s)
+            | NodeKey::ModelSite(s)
+            | NodeKey::Component(s)
+            | NodeKey::Country(s)
+            | NodeKey::Regime(s) => s.clone(),
+        }
+    }
+
+    /// A party that can be a recipient: a provider, sub-processor or an
+    /// operator from the organisation's model.
+    pub fn is_party(&self) -> bool {
+        matches!(
+            self,
+            NodeKey::Provider(_) | NodeKey::Subprocessor(_) | NodeKey::Operator(_)
+        )
+    }
+}
+
+impl fmt::Display for NodeKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.prefix(), self.value())
+    }
+}
+
+impl FromStr for NodeKey {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let Some(prefix) = PREFIXES.iter().find(|p| text.starts_with(**p)) else {
+            return Err(format!("`{text}` is not a node key (kind:value)"));
+        };
+        let v = &text[prefix.len()..];
+        let s = || v.to_string();
+        let bad = |what: &str| format!("`{text}`: `{v}` is not {what}");
+        Ok(match *prefix {
+            "org:" => NodeKey::Organisation(s()),
+            "data:" => NodeKey::PersonalData(s()),
+            "host:" => NodeKey::Host(s()),
+            "domain:" => NodeKey::Domain(s()),
+            "spf:" => NodeKey::Spf(s()),
+            "dkim:" => NodeKey::Dkim(s()),
+            "token:" => NodeKey::Token(s()),
+            "addr:" => NodeKey::Address(v.parse().map_err(|_| bad("an IP address"))?),
+            "range:" => NodeKey::Range(v.parse().map_err(|_| bad("a network"))?),
+            "as:" => NodeKey::Network(v.parse().map_err(|_| bad("an AS number"))?),
+            "service:" => NodeKey::Service(s()),
+            "provider:" => NodeKey::Provider(s()),
+            "subprocessor:" => NodeKey::Subprocessor(s()),
+            "operator:" => NodeKey::Operator(s()),
+            "site:model:" => NodeKey::ModelSite(s()),
+            "site:" => NodeKey::Site(s()),
+            "component:" => NodeKey::Component(s()),
+            "country:" => NodeKey::Country(s()),
+            _ => NodeKey::Regime(s()),
+        })
+    }
+}
+
+impl TryFrom<String> for NodeKey {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<NodeKey> for String {
+    fn from(k: NodeKey) -> String {
+        k.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_read_back_as_they_are_written() {
+        for text in [
+            "host:mx1.example.se",
+            "host:odd:name",
+            "addr:2001:db8::1",
+            "range:192.0.2.0/24",
+            "as:8075",
+            "site:model:server-room",
+            "site:microsoft-sweden-central-gavle",
+            "provider:microsoft-ireland",
+            "country:SE",
+            "token:ms",
+        ] {
+            let key: NodeKey = text.parse().unwrap();
+            assert_eq!(key.to_string(), text);
+        }
+        assert_eq!(
+            "site:model:x".parse::<NodeKey>().unwrap(),
+            NodeKey::ModelSite("x".into())
+        );
+        assert!("nothing:x".parse::<NodeKey>().is_err());
+        assert!("addr:not-an-ip".parse::<NodeKey>().is_err());
+        let json = serde_json::to_string(&NodeKey::Network(8075)).unwrap();
+        assert_eq!(json, "\"as:8075\"");
+    }
+}

@@ -1,0 +1,248 @@
+//! `Scan`: everything one scan found, as written to `scan.json` — the
+//! exchange format between commands.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::collection::{Collection, DomainProblem};
+use crate::evidence::{Evidence, EvidenceId};
+use crate::finding::{Finding, RuleCode};
+use crate::flow::Flow;
+use crate::geo::DatabaseInfo;
+use crate::graph::GraphData;
+use crate::key::NodeKey;
+use crate::legal::LegalStatus;
+use crate::records::RecordType;
+
+/// Name and version of the `scan.json` format. Bump the version when a
+/// field changes meaning or disappears.
+pub const SCAN_FORMAT: &str = "transfermap-scan";
+
+/// 2: typed legal conditions and notes, a status and the gaps of what was
+/// not observed, destinations, countries and parties decided by the analysis.
+pub const SCAN_FORMAT_VERSION: u32 = 2;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MapsInfo {
+    pub origin: String,
+    pub files: Vec<String>,
+}
+
+/// Everything one scan found, as written to `scan.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Scan {
+    pub format: String,
+    pub version: u32,
+    pub tool_version: String,
+    /// The domain as queried (ASCII; IDN labels in punycode).
+    pub domain: String,
+    /// The domain as people write it (IDN labels in Unicode).
+    #[serde(default)]
+    pub display_domain: String,
+    pub as_of: NaiveDate,
+    pub customer_country: Option<String>,
+    pub resolver: String,
+    /// Zones served from files, when the scan ran offline.
+    pub zone_files: Vec<String>,
+    pub started: DateTime<Utc>,
+    pub finished: DateTime<Utc>,
+    pub maps: MapsInfo,
+    pub geodata: Vec<DatabaseInfo>,
+    /// Distinct DNS questions this domain needed (answered from the run's cache or asked).
+    pub queries: usize,
+    /// `ok` only when every question was answered and every lookup made;
+    /// `partial` or `failed` otherwise, with the `gaps`.
+    pub status: ScanStatus,
+    /// What was not observed: each failed question or lookup, and what it
+    /// leaves unknown. Unknown is not EU-only.
+    pub gaps: Vec<Gap>,
+    pub problems: Vec<DomainProblem>,
+    /// Every way e-mail leaves the mailboxes, and what it reaches.
+    pub flows: Vec<Flow>,
+    pub findings: Vec<Finding>,
+    /// Every third country reached, once per distinct legal status, the
+    /// most demanding first within a country.
+    pub destinations: Vec<Destination>,
+    /// Every country the scan names: its names and its status on `as_of`
+    /// for a recipient about whom nothing is known.
+    pub countries: BTreeMap<String, CountryFacts>,
+    /// The companies the data reaches, with the law they are under.
+    pub parties: Vec<Party>,
+    pub graph: GraphData,
+    pub evidence: Vec<Evidence>,
+    pub collection: Collection,
+}
+
+/// Whether a scan saw everything it asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScanStatus {
+    /// Every question answered, every lookup made.
+    Ok,
+    /// Some questions or lookups failed: what they would have shown is unknown.
+    Partial,
+    /// Too little was observed to judge the domain (its MX and its own TXT
+    /// record, or every question, failed).
+    Failed,
+}
+
+impl ScanStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanStatus::Ok => "ok",
+            ScanStatus::Partial => "partial",
+            ScanStatus::Failed => "failed",
+        }
+    }
+}
+
+/// One thing that was asked and not observed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gap {
+    /// The question (`name`/`type`) or, for a geolocation lookup, the address.
+    pub asked: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_type: Option<RecordType>,
+    /// How it ended (`timeout`, `SERVFAIL`, `error: …`).
+    pub outcome: String,
+    /// What the answer would have shown.
+    pub unknown: Unobserved,
+    pub evidence: EvidenceId,
+}
+
+/// What a failed question or lookup leaves unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "kebab-case")]
+pub enum Unobserved {
+    /// The domain's MX: where inbound mail goes.
+    InboundMail,
+    /// The domain's own TXT records: its SPF policy and verification tokens.
+    SpfPolicyAndTokens,
+    /// An included or redirected SPF record: the senders it authorises.
+    SpfInclude(String),
+    /// `_dmarc`: where DMARC reports go.
+    DmarcReceivers,
+    /// Whether a report receiver accepts the domain's reports.
+    ReportAuthorisation(String),
+    /// A DKIM selector: who signs the domain's mail.
+    DkimSigner(String),
+    /// MTA-STS or TLS-RPT: where TLS reports go.
+    TlsReporting,
+    /// A discovery name (autodiscover, Teams, Intune): where clients connect.
+    ClientAccess(String),
+    /// The MX of another domain (a report receiver's, an SPF `mx` term's).
+    MailExchangersOf(String),
+    /// A host's addresses: where it is and who runs its network.
+    HostAddresses(String),
+    /// A geolocation database could not answer for an address.
+    Geolocation(String),
+    Other(String),
+}
+
+/// One third country reached under one legal status, and what reaches it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Destination {
+    pub country: String,
+    pub status: LegalStatus,
+    /// The parties on the paths whose certification (or its absence)
+    /// decided the status.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<NodeKey>,
+    pub rules: Vec<RuleCode>,
+    /// The findings (`F` ids) with this country and status.
+    pub findings: Vec<String>,
+}
+
+/// A country as the scan names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountryFacts {
+    pub name_en: String,
+    pub name_sv: String,
+    /// Its status on `as_of` for a recipient about whom nothing is known
+    /// (an adequacy decision that covers only some recipients is not an
+    /// adequate country).
+    pub status: LegalStatus,
+}
+
+/// A company the data reaches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Party {
+    pub key: NodeKey,
+    pub name: String,
+    /// Where it is incorporated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Its parent company, when the maps name one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// The regimes it is under, itself or through a parent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub laws: Vec<String>,
+    /// EU–US Data Privacy Framework certification (its own or a parent's)
+    /// on `as_of`: `None` when none is recorded in the maps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpf_certified: Option<bool>,
+    /// Whether the maps describe it (an operator from the organisation's
+    /// model is not in the maps).
+    pub in_maps: bool,
+    /// The sub-processors it publishes for the services reached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subprocessors: Vec<String>,
+}
+
+impl Scan {
+    /// The country's name in `lang` (the code when the scan does not name it).
+    pub fn country_name(&self, code: &str, lang: crate::Lang) -> String {
+        match self.countries.get(code) {
+            Some(c) => match lang {
+                crate::Lang::En => c.name_en.clone(),
+                crate::Lang::Sv => c.name_sv.clone(),
+            },
+            None => code.to_string(),
+        }
+    }
+
+    /// The label of the node with this key (the key itself if there is none).
+    pub fn label_of(&self, key: &NodeKey) -> String {
+        self.graph
+            .nodes
+            .iter()
+            .find(|n| &n.key == key)
+            .map(|n| n.label.clone())
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    pub fn evidence(&self, id: EvidenceId) -> Option<&Evidence> {
+        self.evidence.get(id.0).filter(|e| e.id == id)
+    }
+}
+
+pub fn scan_json(scan: &Scan) -> Result<Vec<u8>, serde_json::Error> {
+    // Compact: a scan is read by programs (explain, diff, jq), and in a run
+    // over hundreds of domains indenting cost a fifth of the engine's time.
+    // The buffer is sized for a typical scan so it is not regrown per domain.
+    let mut out = Vec::with_capacity(64 * 1024);
+    serde_json::to_writer(&mut out, scan)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// Read a `scan.json` back, checking its format and version.
+pub fn read_scan(text: &str) -> Result<Scan, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let format = value.get("format").and_then(|v| v.as_str()).unwrap_or("");
+    if format != SCAN_FORMAT {
+        return Err(format!("not a transfermap scan (format is `{format}`)"));
+    }
+    let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+    if version != u64::from(SCAN_FORMAT_VERSION) {
+        return Err(format!(
+            "scan format version {version} is not supported (this build reads version {})",
+            SCAN_FORMAT_VERSION
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| format!("malformed scan: {e}"))
+}

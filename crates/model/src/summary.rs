@@ -1,0 +1,105 @@
+//! The summary of a run over many domains: per domain its providers,
+//! third-country findings and status; per provider how many organisations
+//! depend on it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::Severity;
+use crate::scan::ScanStatus;
+
+/// One organisation to scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub name: Option<String>,
+    pub domain: String,
+}
+
+/// One line of the summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainRow {
+    pub name: Option<String>,
+    pub domain: String,
+    pub status: RowStatus,
+    /// The outputs are an earlier run's, reused by `--resume`.
+    #[serde(default)]
+    pub resumed: bool,
+    pub error: Option<String>,
+    /// What was not observed, in short (`_dmarc.x.se/TXT: timeout`), when
+    /// the status is partial or failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<String>,
+    pub services: Vec<String>,
+    pub providers: Vec<String>,
+    /// Third countries any finding reaches.
+    pub countries: Vec<String>,
+    pub measured: usize,
+    pub declared: usize,
+    pub legal: usize,
+    pub problems: usize,
+    pub queries: usize,
+    /// The most severe finding, if any.
+    pub worst: Option<Severity>,
+}
+
+/// How one domain's scan ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowStatus {
+    /// Everything asked was observed.
+    Ok,
+    /// Some questions or lookups failed (see `gaps`).
+    Partial,
+    /// Too little was observed to judge the domain.
+    Failed,
+    /// No scan: the domain name is invalid, or its outputs could not be written.
+    Error,
+}
+
+impl From<ScanStatus> for RowStatus {
+    fn from(s: ScanStatus) -> Self {
+        match s {
+            ScanStatus::Ok => RowStatus::Ok,
+            ScanStatus::Partial => RowStatus::Partial,
+            ScanStatus::Failed => RowStatus::Failed,
+        }
+    }
+}
+
+impl RowStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowStatus::Ok => "ok",
+            RowStatus::Partial => "partial",
+            RowStatus::Failed => "failed",
+            RowStatus::Error => "error",
+        }
+    }
+
+    /// Whether the domain was observed completely.
+    pub fn is_complete(self) -> bool {
+        self == RowStatus::Ok
+    }
+}
+
+/// The summary format's name and version.
+pub const SUMMARY_FORMAT: &str = "transfermap-summary";
+/// 2: typed row status (ok, partial, failed, error), `resumed`, `gaps`.
+pub const SUMMARY_FORMAT_VERSION: u32 = 2;
+
+/// The summary across domains.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    pub format: String,
+    pub version: u32,
+    pub as_of: chrono::NaiveDate,
+    pub resolver: String,
+    pub domains: Vec<DomainRow>,
+    /// Provider → the domains whose mail reaches it.
+    pub providers: BTreeMap<String, Vec<String>>,
+    /// Distinct DNS questions sent in the whole run (shared answers once).
+    pub queries_sent: usize,
+    /// True when the run was interrupted before every domain was scanned.
+    pub interrupted: bool,
+}

@@ -1,0 +1,349 @@
+//! Rendering a [`Diff`]: a diagram with added, removed and unchanged parts
+//! drawn differently, and a Markdown report (which also feeds the HTML).
+
+use std::fmt::Write;
+
+use graphviz_rust::dot_structures::{Graph, Id, Node as DotNode, Stmt, Subgraph};
+use graphviz_rust::printer::{DotPrinter, PrinterContext};
+
+use super::dot::{attr, edge_stmt, node_id};
+use super::markdown::escape;
+use crate::legal::describe;
+use crate::words;
+use transfermap_model::Lang;
+use transfermap_model::diff::{Change, Diff, Item};
+
+fn colour(change: Change) -> (&'static str, &'static str) {
+    match change {
+        Change::Added => ("#2e7d32", "bold"),
+        Change::Removed => ("#c62828", "dashed"),
+        Change::Changed => ("#ef6c00", "bold"),
+        Change::Unchanged => ("#9e9e9e", "solid"),
+    }
+}
+
+/// The union of both graphs; the colour and style say what changed.
+pub fn to_dot(diff: &Diff, lang: Lang) -> String {
+    let title = match lang {
+        Lang::En => format!(
+            "{}: {} (as of {}) → {} (as of {})",
+            diff.after.domain,
+            diff.before.scanned.format("%Y-%m-%d"),
+            diff.before.as_of,
+            diff.after.scanned.format("%Y-%m-%d"),
+            diff.after.as_of
+        ),
+        Lang::Sv => format!(
+            "{}: {} (per {}) → {} (per {})",
+            diff.after.domain,
+            diff.before.scanned.format("%Y-%m-%d"),
+            diff.before.as_of,
+            diff.after.scanned.format("%Y-%m-%d"),
+            diff.after.as_of
+        ),
+    };
+    let mut stmts = vec![
+        Stmt::Attribute(attr("rankdir", "LR")),
+        Stmt::Attribute(attr("label", &title)),
+        Stmt::Attribute(attr("labelloc", "t")),
+        Stmt::Attribute(attr("fontname", "Helvetica")),
+        Stmt::GAttribute(graphviz_rust::dot_structures::GraphAttributes::Node(vec![
+            attr("fontname", "Helvetica"),
+            attr("fontsize", "10"),
+            attr("shape", "box"),
+        ])),
+        Stmt::GAttribute(graphviz_rust::dot_structures::GraphAttributes::Edge(vec![
+            attr("fontname", "Helvetica"),
+            attr("fontsize", "8"),
+        ])),
+    ];
+    for n in &diff.nodes {
+        let (c, style) = colour(n.change);
+        stmts.push(Stmt::Node(DotNode::new(
+            node_id(&n.key),
+            vec![
+                attr("label", &n.label),
+                attr("color", c),
+                attr("fontcolor", c),
+                attr("style", style),
+                attr("tooltip", &n.key),
+            ],
+        )));
+    }
+    for e in &diff.edges {
+        let Some(edge) = &e.edge else {
+            continue;
+        };
+        let (c, style) = colour(e.change);
+        stmts.push(edge_stmt(
+            &edge.from.to_string(),
+            &edge.to.to_string(),
+            vec![
+                attr("label", edge.kind.label()),
+                attr("color", c),
+                attr("fontcolor", c),
+                attr("style", style),
+            ],
+        ));
+    }
+    let t = |en: &str, sv: &str| {
+        if lang == Lang::En {
+            en.to_string()
+        } else {
+            sv.to_string()
+        }
+    };
+    let legend: Vec<Stmt> = [
+        (Change::Added, t("added", "tillkommit")),
+        (Change::Removed, t("removed", "borttaget")),
+        (Change::Unchanged, t("unchanged", "oförändrat")),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, (change, text))| {
+        let (c, style) = colour(change);
+        Stmt::Node(DotNode::new(
+            node_id(&format!("legend:{i}")),
+            vec![
+                attr("label", &text),
+                attr("color", c),
+                attr("fontcolor", c),
+                attr("style", style),
+            ],
+        ))
+    })
+    .collect();
+    let mut legend_stmts = vec![Stmt::Attribute(attr(
+        "label",
+        &t("Legend", "Teckenförklaring"),
+    ))];
+    legend_stmts.extend(legend);
+    stmts.push(Stmt::Subgraph(Subgraph {
+        id: Id::Plain("cluster_legend".into()),
+        stmts: legend_stmts,
+    }));
+    let graph = Graph::DiGraph {
+        id: Id::Plain("transfermap_diff".into()),
+        strict: false,
+        stmts,
+    };
+    let mut text = graph.print(&mut PrinterContext::default());
+    text.push('\n');
+    text
+}
+
+fn section(s: &mut String, title: &str, items: &[Item], lang: Lang) {
+    let changed: Vec<&Item> = items
+        .iter()
+        .filter(|i| i.change != Change::Unchanged)
+        .collect();
+    let unchanged = items.len() - changed.len();
+    let _ = writeln!(s, "## {title}\n");
+    if changed.is_empty() {
+        let _ = writeln!(
+            s,
+            "{}\n",
+            match lang {
+                Lang::En => format!("No change ({unchanged} unchanged)."),
+                Lang::Sv => format!("Ingen förändring ({unchanged} oförändrade)."),
+            }
+        );
+        return;
+    }
+    for i in &changed {
+        let mark = match (i.change, lang) {
+            (Change::Added, Lang::En) => "**added**",
+            (Change::Added, Lang::Sv) => "**nya**",
+            (Change::Removed, Lang::En) => "**removed**",
+            (Change::Removed, Lang::Sv) => "**borttagna**",
+            (Change::Changed, Lang::En) => "**changed**",
+            (Change::Changed, Lang::Sv) => "**ändrat**",
+            (Change::Unchanged, _) => "",
+        };
+        let mut detail = String::new();
+        if let Some(c) = &i.changed {
+            if let Some((b, a)) = &c.status {
+                let what = if lang == Lang::En {
+                    "legal status"
+                } else {
+                    "rättsläge"
+                };
+                detail.push_str(&format!(
+                    " — {what}: {} → {}",
+                    escape(&describe(b, lang)),
+                    escape(&describe(a, lang))
+                ));
+            }
+            if let Some((b, a)) = c.severity {
+                let what = if lang == Lang::En {
+                    "severity"
+                } else {
+                    "allvarlighetsgrad"
+                };
+                detail.push_str(&format!(
+                    " — {what}: {} → {}",
+                    words::severity(b, lang),
+                    words::severity(a, lang)
+                ));
+            }
+        }
+        let _ = writeln!(s, "- {mark}: {}{detail}", item_label(i));
+    }
+    let _ = writeln!(
+        s,
+        "\n{}\n",
+        match lang {
+            Lang::En => format!("({unchanged} unchanged.)"),
+            Lang::Sv => format!("({unchanged} oförändrade.)"),
+        }
+    );
+}
+
+/// An item as one line: a finding by its rule, country and where it enters.
+fn item_label(i: &Item) -> String {
+    match &i.finding {
+        Some(f) => {
+            let to = f
+                .country
+                .as_deref()
+                .map(|c| format!(" → {c}"))
+                .unwrap_or_default();
+            let what = if f.subject == f.entry {
+                escape(&f.entry)
+            } else {
+                format!("{} ({})", escape(&f.entry), escape(&f.subject))
+            };
+            format!("{} {}{to}: {what}", f.rule, f.rule.name())
+        }
+        None => escape(&i.label),
+    }
+}
+
+pub fn to_markdown(diff: &Diff, lang: Lang) -> String {
+    let mut s = String::new();
+    let count = |items: &[Item], c: Change| items.iter().filter(|i| i.change == c).count();
+    let (title, before, after) = match lang {
+        Lang::En => ("What changed", "Before", "After"),
+        Lang::Sv => ("Vad som ändrats", "Före", "Efter"),
+    };
+    let _ = writeln!(s, "# {title}: {}\n", escape(&diff.after.domain));
+    let _ = writeln!(
+        s,
+        "- {before}: {} ({} {}, {})\n- {after}: {} ({} {}, {})\n",
+        escape(&diff.before.domain),
+        if lang == Lang::En {
+            "scanned"
+        } else {
+            "skannad"
+        },
+        diff.before.scanned.format("%Y-%m-%d"),
+        diff.before.as_of,
+        escape(&diff.after.domain),
+        if lang == Lang::En {
+            "scanned"
+        } else {
+            "skannad"
+        },
+        diff.after.scanned.format("%Y-%m-%d"),
+        diff.after.as_of,
+    );
+    let f = &diff.findings;
+    let _ = writeln!(
+        s,
+        "{}\n",
+        match lang {
+            Lang::En => format!(
+                "Findings: {} added, {} removed, {} changed, {} unchanged. Flows: {} added, {} removed.",
+                count(f, Change::Added),
+                count(f, Change::Removed),
+                count(f, Change::Changed),
+                count(f, Change::Unchanged),
+                count(&diff.flows, Change::Added),
+                count(&diff.flows, Change::Removed)
+            ),
+            Lang::Sv => format!(
+                "Fynd: {} tillkommit, {} borttagna, {} ändrade, {} oförändrade. Flöden: {} tillkommit, {} borttagna.",
+                count(f, Change::Added),
+                count(f, Change::Removed),
+                count(f, Change::Changed),
+                count(f, Change::Unchanged),
+                count(&diff.flows, Change::Added),
+                count(&diff.flows, Change::Removed)
+            ),
+        }
+    );
+    let titles: [(&str, &str, &[Item]); 5] = [
+        ("Findings", "Fynd", &diff.findings),
+        ("Data flows", "Dataflöden", &diff.flows),
+        ("Providers", "Leverantörer", &diff.providers),
+        ("Sites", "Platser", &diff.sites),
+        ("Sub-processors", "Underbiträden", &diff.subprocessors),
+    ];
+    for (en, sv, items) in titles {
+        section(&mut s, if lang == Lang::En { en } else { sv }, items, lang);
+    }
+    s
+}
+
+/// What [`write_diff_outputs`] wrote.
+#[derive(Debug, Default)]
+pub struct DiffWritten {
+    pub files: Vec<&'static str>,
+    /// Set when the diagram could not be drawn; everything else was written.
+    pub svg_error: Option<crate::RenderError>,
+}
+
+/// Write `diff.json`, `diff.md`, `diff.dot`, `diff.svg` (when Graphviz
+/// draws it in time) and `diff.html` into `dir`, each atomically.
+pub fn write_diff_outputs(
+    diff: &Diff,
+    lang: Lang,
+    dir: &std::path::Path,
+) -> Result<DiffWritten, crate::RenderError> {
+    use crate::{RenderError, write_atomic};
+    std::fs::create_dir_all(dir).map_err(|source| RenderError::Write {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let mut out = DiffWritten::default();
+    let mut json = serde_json::to_vec_pretty(diff)?;
+    json.push(b'\n');
+    write_atomic(&dir.join("diff.json"), &json)?;
+    out.files.push("diff.json");
+    let md = to_markdown(diff, lang);
+    write_atomic(&dir.join("diff.md"), md.as_bytes())?;
+    out.files.push("diff.md");
+    let dot_text = to_dot(diff, lang);
+    write_atomic(&dir.join("diff.dot"), dot_text.as_bytes())?;
+    out.files.push("diff.dot");
+    let svg = if diff.nodes.len() > crate::dot::MAX_DRAWN_NODES
+        || diff.edges.len() > crate::dot::MAX_DRAWN_EDGES
+    {
+        Err(RenderError::DiagramOmitted(format!(
+            "{} nodes and {} edges are more than a readable diagram holds",
+            diff.nodes.len(),
+            diff.edges.len()
+        )))
+    } else {
+        crate::graphviz::layout(&dot_text, crate::graphviz::Output::Svg)
+    };
+    if let Ok(bytes) = &svg {
+        write_atomic(&dir.join("diff.svg"), bytes)?;
+        out.files.push("diff.svg");
+    }
+    let caption = match lang {
+        Lang::En => "Green: added · red, dashed: removed · grey: unchanged.",
+        Lang::Sv => "Grönt: nya · rött, streckat: borttagna · grått: oförändrade.",
+    };
+    let page = crate::html::page(
+        &format!("{} — diff", diff.after.domain),
+        &md,
+        svg.as_ref().ok().map(|v| v.as_slice()),
+        caption,
+        lang,
+    );
+    write_atomic(&dir.join("diff.html"), page.as_bytes())?;
+    out.files.push("diff.html");
+    out.svg_error = svg.err();
+    Ok(out)
+}

@@ -1,0 +1,122 @@
+//! `transfermap explain`: the findings of a saved scan that match a
+//! filter, each path hop by hop with its evidence and sources, as text for
+//! a terminal.
+
+use std::fmt::Write;
+
+use crate::legal::describe;
+use crate::markdown::{label_of, shown_domain};
+use crate::text::plain;
+use crate::words;
+use transfermap_model::Lang;
+use transfermap_model::finding::{Finding, RuleCode};
+use transfermap_model::scan::Scan;
+
+/// Which findings to show; every given filter must match.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// ISO code of the third country reached.
+    pub country: Option<String>,
+    pub rule: Option<RuleCode>,
+    /// Part of a provider's or service's name, or its id, anywhere on the path.
+    pub provider: Option<String>,
+}
+
+impl Filter {
+    pub fn matches(&self, f: &Finding, scan: &Scan) -> bool {
+        if let Some(c) = &self.country
+            && !f
+                .country
+                .as_deref()
+                .is_some_and(|x| x.eq_ignore_ascii_case(c))
+        {
+            return false;
+        }
+        if let Some(r) = self.rule
+            && f.rule != r
+        {
+            return false;
+        }
+        if let Some(p) = &self.provider {
+            let needle = p.to_lowercase();
+            let on_path = f.path.iter().flat_map(|h| [&h.from, &h.to]).any(|key| {
+                let is_party =
+                    key.is_party() || matches!(key, transfermap_model::key::NodeKey::Service(_));
+                is_party
+                    && (key.to_string().to_lowercase().contains(&needle)
+                        || label_of(scan, key).to_lowercase().contains(&needle))
+            });
+            if !on_path {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The explanation of every matching finding. Returns the text and how
+/// many findings matched.
+pub fn explain(scan: &Scan, filter: &Filter, lang: Lang) -> (String, usize) {
+    let mut s = String::new();
+    let matching: Vec<&Finding> = scan
+        .findings
+        .iter()
+        .filter(|f| filter.matches(f, scan))
+        .collect();
+    let _ = writeln!(
+        s,
+        "{} — as of {}: {} of {} findings match",
+        plain(shown_domain(scan)),
+        scan.as_of,
+        matching.len(),
+        scan.findings.len()
+    );
+    for f in &matching {
+        let _ = writeln!(
+            s,
+            "\n{} {} {} [{}, {}]",
+            f.id,
+            f.rule,
+            f.rule.name(),
+            words::severity(f.severity, lang),
+            words::basis(f.basis, lang)
+        );
+        let _ = writeln!(s, "  {}", words::rule_title(f.rule, lang));
+        if let (Some(c), Some(st)) = (&f.country, &f.status) {
+            let _ = writeln!(
+                s,
+                "  → {} ({}): {}",
+                scan.country_name(c, lang),
+                c,
+                describe(st, lang)
+            );
+        }
+        if let Some(note) = &f.note {
+            let _ = writeln!(s, "  {}", plain(&words::note(note, lang)));
+        }
+        for (i, hop) in f.path.iter().enumerate() {
+            let detail = hop
+                .detail
+                .as_deref()
+                .map(|d| format!(" ({})", plain(d)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  {}. {} —{}{}→ {}",
+                i + 1,
+                plain(&label_of(scan, &hop.from)),
+                hop.edge.label(),
+                detail,
+                plain(&label_of(scan, &hop.to))
+            );
+            for id in hop.evidence.iter() {
+                let line = scan
+                    .evidence(id)
+                    .map(|e| e.summary())
+                    .unwrap_or_else(|| "(missing)".into());
+                let _ = writeln!(s, "       {id}: {}", plain(&line));
+            }
+        }
+    }
+    (s, matching.len())
+}

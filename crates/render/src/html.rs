@@ -1,0 +1,139 @@
+//! Self-contained HTML: one file, the diagram embedded as SVG, styles that
+//! print cleanly, so "print to PDF" gives an annex. The body is the same
+//! Markdown the `.md` output holds, converted with pulldown-cmark; that
+//! Markdown already escapes everything that came from DNS, and raw HTML in
+//! it is disabled here as a second guard.
+
+use pulldown_cmark::{Event, Options, Parser, html};
+
+const STYLE: &str = r#"
+:root { --ink: #1d2430; --muted: #5b6575; --line: #d9dde3; --accent: #c0392b; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: var(--ink); margin: 0; }
+main { max-width: 1100px; margin: 0 auto; padding: 2rem 1.5rem 4rem; }
+h1 { font-size: 1.7rem; border-bottom: 3px solid var(--ink); padding-bottom: .3rem; }
+h2 { font-size: 1.3rem; margin-top: 2.2rem; border-bottom: 1px solid var(--line); padding-bottom: .2rem; }
+h3 { font-size: 1.05rem; margin-top: 1.6rem; }
+table { border-collapse: collapse; width: 100%; font-size: .86rem; margin: .6rem 0 1rem; }
+th, td { border: 1px solid var(--line); padding: .3rem .45rem; vertical-align: top; text-align: left; }
+th { background: #f3f5f8; }
+code, pre { font-family: ui-monospace, "SFMono-Regular", Consolas, monospace; font-size: .85em; }
+pre { background: #f6f8fa; padding: .7rem; overflow-x: auto; }
+li { margin: .15rem 0; }
+ol li ul { color: var(--muted); font-size: .84rem; overflow-wrap: anywhere; }
+figure.map { margin: 1rem 0 2rem; border: 1px solid var(--line); padding: .5rem; overflow-x: auto; }
+figure.map svg { max-width: 100%; height: auto; }
+figure.map figcaption { color: var(--muted); font-size: .85rem; }
+@media print {
+  body { font-size: 10.5pt; }
+  main { max-width: none; padding: 0; }
+  h2 { break-after: avoid; }
+  h3, table, figure.map { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+  figure.map { border: none; }
+}
+"#;
+
+/// Escape text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in crate::text::visible(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Graphviz's SVG without its XML prolog and doctype, for inline use.
+fn inline_svg(svg: &[u8]) -> String {
+    let text = String::from_utf8_lossy(svg);
+    match text.find("<svg") {
+        Some(i) => text[i..].to_string(),
+        None => String::new(),
+    }
+}
+
+/// One HTML page from report Markdown and an optional diagram.
+pub fn page(
+    title: &str,
+    markdown: &str,
+    svg: Option<&[u8]>,
+    caption: &str,
+    lang: transfermap_model::Lang,
+) -> String {
+    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|event| match event {
+        // Inline or block HTML in the Markdown is shown as text, never run.
+        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+        other => other,
+    });
+    let mut body = String::new();
+    html::push_html(&mut body, parser);
+    let figure = svg
+        .map(|s| {
+            format!(
+                "<figure class=\"map\" id=\"transfer-map\">{}<figcaption>{}</figcaption></figure>",
+                inline_svg(s),
+                escape(caption)
+            )
+        })
+        .unwrap_or_default();
+    // The diagram goes after the first heading block (title and scope).
+    let body = match body.find("<h2") {
+        Some(i) => {
+            let second = body[i + 3..].find("<h2").map(|j| i + 3 + j);
+            match second {
+                Some(j) => format!("{}{}{}", &body[..j], figure, &body[j..]),
+                None => format!("{body}{figure}"),
+            }
+        }
+        None => format!("{body}{figure}"),
+    };
+    let lang_code = match lang {
+        transfermap_model::Lang::En => "en",
+        transfermap_model::Lang::Sv => "sv",
+    };
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang_code}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n",
+        escape(title)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_html_in_markdown_is_shown_as_text() {
+        let p = page(
+            "t",
+            "# T\n\n<script>alert(1)</script>\n\nx <b>y</b>",
+            None,
+            "",
+            transfermap_model::Lang::En,
+        );
+        assert!(!p.contains("<script>alert"));
+        assert!(!p.contains("<b>y"));
+        assert!(p.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn svg_is_inlined_without_prolog() {
+        let svg = b"<?xml version=\"1.0\"?>\n<!DOCTYPE svg>\n<svg width=\"1\"></svg>";
+        let p = page(
+            "t",
+            "# T\n\n## A\n\n## B\n",
+            Some(svg),
+            "cap",
+            transfermap_model::Lang::Sv,
+        );
+        assert!(p.contains("<figure class=\"map\" id=\"transfer-map\"><svg width=\"1\"></svg>"));
+        assert!(!p.contains("<?xml"));
+        assert!(p.contains("lang=\"sv\""));
+    }
+}

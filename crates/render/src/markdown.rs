@@ -1,0 +1,735 @@
+//! `report.md`: summary, findings table, and each path hop by hop with its
+//! evidence — in English or Swedish.
+
+use std::fmt::Write;
+
+use crate::legal::describe;
+use crate::text::visible;
+use crate::words;
+use transfermap_model::Lang;
+use transfermap_model::evidence::EvidenceId;
+use transfermap_model::graph::EdgeKind;
+use transfermap_model::key::NodeKey;
+use transfermap_model::scan::{Scan, ScanStatus, Unobserved};
+
+/// Escape text for Markdown (and the HTML a Markdown renderer may pass
+/// through): nothing from DNS can open a link, a tag, a table cell or a
+/// code span, and it stays on one line.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let shown = visible(text);
+    for c in shown.chars().take(500) {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '|' | '!' | '{' | '}' | '~'
+            | '"' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    if shown.chars().count() > 500 {
+        out.push('…');
+    }
+    out
+}
+
+struct Words {
+    title: &'static str,
+    scope: &'static str,
+    as_of: &'static str,
+    scanned: &'static str,
+    resolver: &'static str,
+    offline: &'static str,
+    maps: &'static str,
+    geodata: &'static str,
+    summary: &'static str,
+    findings: &'static str,
+    none: &'static str,
+    paths: &'static str,
+    status: &'static str,
+    basis: &'static str,
+    severity: &'static str,
+    country: &'static str,
+    entry: &'static str,
+    rule: &'static str,
+    evidence: &'static str,
+    problems: &'static str,
+    no_problems: &'static str,
+    reading: &'static str,
+    reproduce: &'static str,
+    subject_to: &'static str,
+    attribution: &'static str,
+    queries: &'static str,
+    files: &'static str,
+    built_in: &'static str,
+    flows: &'static str,
+    flows_intro: &'static str,
+    flow: &'static str,
+    to: &'static str,
+    services: &'static str,
+    providers: &'static str,
+    located: &'static str,
+    declared: &'static str,
+    unattributed: &'static str,
+    inbound: &'static str,
+    outbound: &'static str,
+    reports: &'static str,
+    clients: &'static str,
+    accounts: &'static str,
+    outbound_dkim: &'static str,
+}
+
+const EN: Words = Words {
+    title: "Transfer map",
+    scope: "Scope",
+    as_of: "Legal status as of",
+    scanned: "Scanned",
+    resolver: "DNS resolver",
+    offline: "Offline: zones served from recorded files",
+    maps: "Knowledge base",
+    geodata: "Geolocation databases",
+    summary: "Summary",
+    findings: "Findings",
+    none: "No path from the organisation's e-mail reaches a third country or a third country's law in what was observed.",
+    paths: "Paths, hop by hop",
+    status: "Legal status",
+    basis: "Basis",
+    severity: "Severity",
+    country: "Country",
+    entry: "Entry",
+    rule: "Rule",
+    evidence: "Evidence",
+    problems: "Problems met during the scan",
+    no_problems: "None.",
+    reading: "*Measured* facts come from DNS answers and geolocation databases; *declared* facts from providers' own statements (with source and date); *legal* facts from the law a party is subject to. A registry country describes where a network's holder is registered — its jurisdiction — not where a server stands.",
+    reproduce: "How to reproduce",
+    subject_to: "subject to",
+    attribution: "Geolocation data: IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0; registry country: IPtoASN (PDDL); ASN: RouteViews, NRO, DB-IP (CC BY 4.0).",
+    queries: "queries",
+    files: "files",
+    built_in: "built in",
+    flows: "Mail flows",
+    flows_intro: "Every way personal data leaves the mailboxes according to DNS, and what it reaches. Hosts that no fingerprint attributes to a known service are counted as unattributed: unknown is not the same as EU-only.",
+    flow: "Flow",
+    to: "To",
+    services: "Services",
+    providers: "Providers",
+    located: "Servers geolocated in",
+    declared: "Declared storage/processing in",
+    unattributed: "Unattributed hosts",
+    inbound: "Inbound mail (MX)",
+    outbound: "Outbound mail (SPF)",
+    reports: "Reports",
+    clients: "Clients and devices",
+    accounts: "SaaS accounts (verified domain)",
+    outbound_dkim: "Outbound mail signed by",
+};
+
+const SV: Words = Words {
+    title: "Överföringskarta",
+    scope: "Omfattning",
+    as_of: "Rättsläge per",
+    scanned: "Skannad",
+    resolver: "DNS-resolver",
+    offline: "Offline: zoner från inspelade filer",
+    maps: "Kunskapsbas",
+    geodata: "Geolokaliseringsdatabaser",
+    summary: "Sammanfattning",
+    findings: "Fynd",
+    none: "Ingen väg från organisationens e-post når ett tredjeland eller ett tredjelands lag i det som observerades.",
+    paths: "Vägar, steg för steg",
+    status: "Rättsläge",
+    basis: "Underlag",
+    severity: "Allvarlighetsgrad",
+    country: "Land",
+    entry: "Ingång",
+    rule: "Regel",
+    evidence: "Belägg",
+    problems: "Problem under skanningen",
+    no_problems: "Inga.",
+    reading: "*Uppmätta* uppgifter kommer från DNS-svar och geolokaliseringsdatabaser; *uppgivna* från leverantörernas egna uppgifter (med källa och datum); *rättsliga* från den lag en part lyder under. Ett registerland anger var ett näts innehavare är registrerad — dess jurisdiktion — inte var en server står.",
+    reproduce: "Så återskapas resultatet",
+    subject_to: "lyder under",
+    attribution: "Geolokaliseringsdata: IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0; registerland: IPtoASN (PDDL); ASN: RouteViews, NRO, DB-IP (CC BY 4.0).",
+    queries: "frågor",
+    files: "filer",
+    built_in: "inbyggd",
+    flows: "E-postflöden",
+    flows_intro: "Alla vägar personuppgifter lämnar brevlådorna enligt DNS, och vad de når. Värdar som inget fingeravtryck knyter till en känd tjänst räknas som okända: okänt är inte detsamma som enbart EU.",
+    flow: "Flöde",
+    to: "Till",
+    services: "Tjänster",
+    providers: "Leverantörer",
+    located: "Servrar geolokaliserade i",
+    declared: "Uppgiven lagring/behandling i",
+    unattributed: "Okända värdar",
+    inbound: "Inkommande e-post (MX)",
+    outbound: "Utgående e-post (SPF)",
+    reports: "Rapporter",
+    clients: "Klienter och enheter",
+    accounts: "SaaS-konton (verifierad domän)",
+    outbound_dkim: "Utgående e-post signerad av",
+};
+
+fn words(lang: Lang) -> &'static Words {
+    match lang {
+        Lang::En => &EN,
+        Lang::Sv => &SV,
+    }
+}
+
+/// The domain as people write it (Unicode), falling back to the queried form.
+pub fn shown_domain(scan: &Scan) -> &str {
+    if scan.display_domain.is_empty() {
+        &scan.domain
+    } else {
+        &scan.display_domain
+    }
+}
+
+/// The label of the node with this key (the key itself if there is none).
+pub fn label_of(scan: &Scan, key: &NodeKey) -> String {
+    scan.label_of(key)
+}
+
+/// A regime's name, from its node in the graph.
+pub fn regime_name(scan: &Scan, id: &str) -> String {
+    scan.label_of(&NodeKey::Regime(id.to_string()))
+}
+
+fn evidence_line(scan: &Scan, id: EvidenceId) -> String {
+    match scan.evidence(id) {
+        Some(e) => format!("{id}: {}", escape(&e.summary())),
+        None => format!("{id}: (missing)"),
+    }
+}
+
+/// Render the report.
+pub fn report(scan: &Scan, lang: Lang) -> String {
+    let w = words(lang);
+    let mut s = String::new();
+    let _ = writeln!(s, "# {}: {}\n", w.title, escape(shown_domain(scan)));
+    let _ = writeln!(s, "## {}\n", w.scope);
+    let _ = writeln!(s, "- {}: **{}**", w.as_of, scan.as_of);
+    let _ = writeln!(
+        s,
+        "- {}: {} – {}",
+        w.scanned,
+        scan.started.format("%Y-%m-%d %H:%M:%S UTC"),
+        scan.finished.format("%H:%M:%S UTC")
+    );
+    let _ = writeln!(
+        s,
+        "- {}: {} ({} {})",
+        w.resolver,
+        escape(&scan.resolver),
+        scan.queries,
+        w.queries
+    );
+    if !scan.zone_files.is_empty() {
+        let zones: Vec<String> = scan.zone_files.iter().map(|z| escape(z)).collect();
+        let _ = writeln!(s, "- {}: {}", w.offline, zones.join(", "));
+    }
+    let origin = if scan.maps.origin == "embedded" {
+        w.built_in.to_string()
+    } else {
+        escape(&scan.maps.origin)
+    };
+    let _ = writeln!(
+        s,
+        "- {}: {} ({} {})",
+        w.maps,
+        origin,
+        scan.maps.files.len(),
+        w.files
+    );
+    let dbs: Vec<String> = scan
+        .geodata
+        .iter()
+        .map(|d| {
+            format!(
+                "{} `{}` ({}, {})",
+                d.role,
+                escape(&d.file),
+                escape(&d.database_type),
+                d.build_date
+            )
+        })
+        .collect();
+    let _ = writeln!(s, "- {}: {}\n", w.geodata, dbs.join("; "));
+    let _ = writeln!(s, "{}\n", w.reading);
+
+    completeness(&mut s, scan, lang);
+    summary(&mut s, scan, lang);
+    flows(&mut s, scan, lang);
+    parties(&mut s, scan, lang);
+    table(&mut s, scan, lang);
+    paths(&mut s, scan, lang);
+
+    let _ = writeln!(s, "## {}\n", w.problems);
+    if scan.problems.is_empty() {
+        let _ = writeln!(s, "{}\n", w.no_problems);
+    }
+    for p in &scan.problems {
+        let ev: Vec<String> = p.evidence.iter().map(|e| e.to_string()).collect();
+        let _ = writeln!(
+            s,
+            "- `{}` {} ({})",
+            p.code.as_str(),
+            escape(&p.message),
+            ev.join(", ")
+        );
+    }
+    if !scan.problems.is_empty() {
+        s.push('\n');
+    }
+    let _ = writeln!(s, "## {}\n", w.reproduce);
+    let mut cmd = format!("transfermap scan {} --as-of {}", scan.domain, scan.as_of);
+    for z in &scan.zone_files {
+        cmd.push_str(&format!(" --zone-file {}", shell_word(z)));
+    }
+    if lang == Lang::Sv {
+        cmd.push_str(" --lang sv");
+    }
+    let _ = writeln!(s, "```sh\n{cmd}\n```\n");
+    let _ = writeln!(s, "{}", w.attribution);
+    s
+}
+
+/// Quote a path for the reproduce command if it holds anything unusual.
+fn shell_word(text: &str) -> String {
+    if text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+    {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''").replace('`', ""))
+    }
+}
+
+/// Whether everything was observed; if not, what was not and what that
+/// leaves unknown. Shown before the summary: a partial scan's silence is
+/// not "EU only".
+fn completeness(s: &mut String, scan: &Scan, lang: Lang) {
+    let (title, intro) = match (scan.status, lang) {
+        (ScanStatus::Ok, _) => return,
+        (ScanStatus::Partial, Lang::En) => (
+            "Partial scan: not everything was observed",
+            "These questions or lookups failed. What they would have shown is unknown — unknown is not EU-only — and the findings below may be incomplete. Scan again, or check these records by hand.",
+        ),
+        (ScanStatus::Partial, Lang::Sv) => (
+            "Ofullständig skanning: allt kunde inte observeras",
+            "Dessa frågor eller uppslag misslyckades. Vad de skulle ha visat är okänt – okänt betyder inte att uppgifterna stannar inom EU/EES – och fynden nedan kan vara ofullständiga. Skanna igen, eller kontrollera posterna för hand.",
+        ),
+        (ScanStatus::Failed, Lang::En) => (
+            "Failed scan: too little was observed to judge the domain",
+            "The domain's MX and its own TXT records (or every question) went unanswered. No conclusion about transfers can be drawn from this scan.",
+        ),
+        (ScanStatus::Failed, Lang::Sv) => (
+            "Misslyckad skanning: för lite observerades för att bedöma domänen",
+            "Domänens MX och dess egna TXT-poster (eller alla frågor) blev obesvarade. Inga slutsatser om överföringar kan dras av denna skanning.",
+        ),
+    };
+    let _ = writeln!(s, "## {title}\n\n{intro}\n");
+    for g in &scan.gaps {
+        let asked = match g.record_type {
+            Some(t) => format!("{} {t}", g.asked),
+            None => g.asked.clone(),
+        };
+        let _ = writeln!(
+            s,
+            "- {} — {} ({}): {}",
+            escape(&asked),
+            escape(&g.outcome),
+            g.evidence,
+            escape(&unobserved(&g.unknown, lang))
+        );
+    }
+    s.push('\n');
+}
+
+/// What a gap leaves unknown, in words.
+pub fn unobserved(u: &Unobserved, lang: Lang) -> String {
+    match (u, lang) {
+        (Unobserved::InboundMail, Lang::En) => "where inbound mail goes (MX)".into(),
+        (Unobserved::InboundMail, Lang::Sv) => "vart inkommande e-post går (MX)".into(),
+        (Unobserved::SpfPolicyAndTokens, Lang::En) => {
+            "who may send as the domain (SPF) and which services it is verified at".into()
+        }
+        (Unobserved::SpfPolicyAndTokens, Lang::Sv) => {
+            "vem som får skicka i domänens namn (SPF) och vilka tjänster den är verifierad hos"
+                .into()
+        }
+        (Unobserved::SpfInclude(n), Lang::En) => {
+            format!("the senders the SPF record {n} authorises")
+        }
+        (Unobserved::SpfInclude(n), Lang::Sv) => format!("avsändarna som SPF-posten {n} tillåter"),
+        (Unobserved::DmarcReceivers, Lang::En) => "where DMARC reports go".into(),
+        (Unobserved::DmarcReceivers, Lang::Sv) => "vart DMARC-rapporter går".into(),
+        (Unobserved::ReportAuthorisation(r), Lang::En) => {
+            format!("whether {r} accepts the domain's reports")
+        }
+        (Unobserved::ReportAuthorisation(r), Lang::Sv) => {
+            format!("om {r} tar emot domänens rapporter")
+        }
+        (Unobserved::DkimSigner(sel), Lang::En) => format!("who signs with DKIM selector {sel}"),
+        (Unobserved::DkimSigner(sel), Lang::Sv) => {
+            format!("vem som signerar med DKIM-väljaren {sel}")
+        }
+        (Unobserved::TlsReporting, Lang::En) => "MTA-STS and where TLS reports go".into(),
+        (Unobserved::TlsReporting, Lang::Sv) => "MTA-STS och vart TLS-rapporter går".into(),
+        (Unobserved::ClientAccess(n), Lang::En) => format!("where clients connect ({n})"),
+        (Unobserved::ClientAccess(n), Lang::Sv) => format!("vart klienter ansluter ({n})"),
+        (Unobserved::MailExchangersOf(d), Lang::En) => format!("the mail servers of {d}"),
+        (Unobserved::MailExchangersOf(d), Lang::Sv) => format!("e-postservrarna för {d}"),
+        (Unobserved::HostAddresses(h), Lang::En) => {
+            format!("the addresses of {h}: where it is and whose network it is in")
+        }
+        (Unobserved::HostAddresses(h), Lang::Sv) => {
+            format!("adresserna för {h}: var den finns och i vems nät")
+        }
+        (Unobserved::Geolocation(a), Lang::En) => {
+            format!("where {a} is located and who holds its network")
+        }
+        (Unobserved::Geolocation(a), Lang::Sv) => {
+            format!("var {a} finns och vem som innehar dess nät")
+        }
+        (Unobserved::Other(n), Lang::En) => format!("what {n} would have shown"),
+        (Unobserved::Other(n), Lang::Sv) => format!("vad {n} skulle ha visat"),
+    }
+}
+
+/// What the absence of findings means, given how much was observed.
+fn none_found(scan: &Scan, lang: Lang) -> &'static str {
+    match (scan.status, lang) {
+        (ScanStatus::Ok, _) => words(lang).none,
+        (ScanStatus::Partial, Lang::En) => {
+            "No path reaches a third country or a third country's law in what was observed — but not everything was observed (see above): this is not a finding that the data stays in the EU/EEA."
+        }
+        (ScanStatus::Partial, Lang::Sv) => {
+            "Ingen väg når ett tredjeland eller ett tredjelands lag i det som observerades – men allt observerades inte (se ovan): detta betyder inte att uppgifterna stannar inom EU/EES."
+        }
+        (ScanStatus::Failed, Lang::En) => "No conclusion: too little was observed (see above).",
+        (ScanStatus::Failed, Lang::Sv) => "Ingen slutsats: för lite observerades (se ovan).",
+    }
+}
+
+/// One line per third country: every distinct legal status its
+/// destinations have, the most demanding first (the analysis ordered them).
+fn summary(s: &mut String, scan: &Scan, lang: Lang) {
+    let w = words(lang);
+    let _ = writeln!(s, "## {}\n", w.summary);
+    if scan.destinations.is_empty() {
+        let _ = writeln!(s, "{}\n", none_found(scan, lang));
+        return;
+    }
+    let mut countries: Vec<&str> = Vec::new();
+    for d in &scan.destinations {
+        if !countries.contains(&d.country.as_str()) {
+            countries.push(&d.country);
+        }
+    }
+    for country in countries {
+        let of_country: Vec<_> = scan
+            .destinations
+            .iter()
+            .filter(|d| d.country == country)
+            .collect();
+        let mut rules: Vec<String> = scan
+            .findings
+            .iter()
+            .filter(|f| f.country.as_deref() == Some(country))
+            .map(|f| format!("{} ({})", f.rule, words::basis(f.basis, lang)))
+            .collect();
+        rules.sort();
+        rules.dedup();
+        let _ = writeln!(
+            s,
+            "- **{}** ({}): {}",
+            escape(&scan.country_name(country, lang)),
+            escape(country),
+            rules.join(", "),
+        );
+        for d in of_country {
+            let recipients: Vec<String> = d
+                .recipients
+                .iter()
+                .map(|k| escape(&scan.label_of(k)))
+                .collect();
+            let whom = if recipients.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", recipients.join(", "))
+            };
+            let _ = writeln!(
+                s,
+                "  - {}{whom} ({})",
+                escape(&describe(&d.status, lang)),
+                d.findings.join(", ")
+            );
+        }
+    }
+    s.push('\n');
+}
+
+/// The companies the data reaches: country, parent, the laws they are
+/// under, their EU–US Data Privacy Framework certification on the date, and
+/// the sub-processors they publish — as the analysis recorded them.
+fn parties(s: &mut String, scan: &Scan, lang: Lang) {
+    let (title, h_country, h_parent, h_law, h_dpf, h_subs, none, yes, no, unrecorded) = match lang {
+        Lang::En => (
+            "Providers and sub-processors",
+            "Country",
+            "Parent",
+            "Under the law of (itself or a parent)",
+            "DPF certified on the date",
+            "Sub-processors (published)",
+            "No provider is recognised in what was observed.",
+            "yes",
+            "no",
+            "not recorded",
+        ),
+        Lang::Sv => (
+            "Leverantörer och underbiträden",
+            "Land",
+            "Moderbolag",
+            "Lyder under (själv eller via moderbolag)",
+            "DPF-certifierad vid datumet",
+            "Underbiträden (publicerade)",
+            "Ingen leverantör kändes igen i det som observerades.",
+            "ja",
+            "nej",
+            "ej registrerad",
+        ),
+    };
+    let _ = writeln!(s, "## {title}\n");
+    if scan.parties.is_empty() {
+        let _ = writeln!(s, "{none}\n");
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| | {h_country} | {h_parent} | {h_law} | {h_dpf} | {h_subs} |\n|---|---|---|---|---|---|"
+    );
+    let dash = || "—".to_string();
+    for p in &scan.parties {
+        // "no" only where a recorded certification misses the date; without
+        // any record the maps know nothing either way.
+        let dpf = match (p.in_maps, p.dpf_certified) {
+            (false, _) => "—",
+            (true, Some(true)) => yes,
+            (true, Some(false)) => no,
+            (true, None) => unrecorded,
+        };
+        let country = p
+            .country
+            .as_deref()
+            .map(|c| format!("{} ({c})", scan.country_name(c, lang)))
+            .unwrap_or_else(dash);
+        let list = |v: &[String], sep: &str| {
+            if v.is_empty() { dash() } else { v.join(sep) }
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            escape(&p.name),
+            escape(&country),
+            escape(p.parent.as_deref().unwrap_or("—")),
+            escape(&list(&p.laws, ", ")),
+            dpf,
+            escape(&list(&p.subprocessors, "; "))
+        );
+    }
+    s.push('\n');
+}
+
+fn countries(scan: &Scan, codes: &std::collections::BTreeSet<String>, lang: Lang) -> String {
+    if codes.is_empty() {
+        return "—".into();
+    }
+    let names: Vec<String> = codes
+        .iter()
+        .map(|c| format!("{} ({c})", scan.country_name(c, lang)))
+        .collect();
+    escape(&names.join(", "))
+}
+
+fn list(items: &std::collections::BTreeSet<String>) -> String {
+    if items.is_empty() {
+        "—".into()
+    } else {
+        escape(&items.iter().cloned().collect::<Vec<_>>().join(", "))
+    }
+}
+
+fn flows(s: &mut String, scan: &Scan, lang: Lang) {
+    let w = words(lang);
+    let _ = writeln!(s, "## {}\n\n{}\n", w.flows, w.flows_intro);
+    if scan.flows.is_empty() {
+        let _ = writeln!(s, "{}\n", w.no_problems);
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---|---|",
+        w.flow, w.to, w.services, w.providers, w.located, w.declared, w.unattributed
+    );
+    for f in &scan.flows {
+        let detail = || escape(f.detail.as_deref().unwrap_or(""));
+        let kind = match f.kind {
+            EdgeKind::DeliversTo => w.inbound.to_string(),
+            EdgeKind::SendsVia if f.detail.is_some() => {
+                format!("{} ({})", w.outbound_dkim, detail())
+            }
+            EdgeKind::SendsVia => w.outbound.to_string(),
+            EdgeKind::ReportsTo => format!("{} ({})", w.reports, detail()),
+            EdgeKind::ClientAccess => match &f.detail {
+                Some(_) => format!("{} ({})", w.clients, detail()),
+                None => w.clients.to_string(),
+            },
+            EdgeKind::HasAccountsAt => format!("{} ({})", w.accounts, detail()),
+            other => other.label().to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "| {kind} | {} | {} | {} | {} | {} | {} |",
+            escape(&label_of(scan, &f.entry)),
+            list(&f.services),
+            list(&f.providers),
+            countries(scan, &f.located, lang),
+            countries(scan, &f.declared, lang),
+            f.unattributed
+        );
+    }
+    s.push('\n');
+}
+
+/// A finding's country as shown (`—` when it is not a transfer).
+fn country_cell(scan: &Scan, country: Option<&str>, lang: Lang) -> String {
+    match country {
+        Some(c) => format!("{} ({c})", scan.country_name(c, lang)),
+        None => "—".to_string(),
+    }
+}
+
+fn table(s: &mut String, scan: &Scan, lang: Lang) {
+    let w = words(lang);
+    let _ = writeln!(s, "## {}\n", w.findings);
+    if scan.findings.is_empty() {
+        let _ = writeln!(s, "{}\n", none_found(scan, lang));
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| ID | {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---|---|",
+        w.rule, w.severity, w.basis, w.country, w.entry, w.status
+    );
+    for f in &scan.findings {
+        let last = match (&f.status, &f.note) {
+            (Some(st), _) => describe(st, lang),
+            (None, Some(n)) => words::note(n, lang),
+            (None, None) => "—".to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "| [{id}](#{anchor}) | {} {} | {} | {} | {} | {} | {} |",
+            f.rule,
+            f.rule.name(),
+            words::severity(f.severity, lang),
+            words::basis(f.basis, lang),
+            escape(&country_cell(scan, f.country.as_deref(), lang)),
+            escape(&label_of(scan, &f.entry)),
+            escape(&last),
+            id = f.id,
+            anchor = f.id.to_lowercase(),
+        );
+    }
+    s.push('\n');
+}
+
+fn paths(s: &mut String, scan: &Scan, lang: Lang) {
+    let w = words(lang);
+    if scan.findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "## {}\n", w.paths);
+    for f in &scan.findings {
+        let _ = writeln!(s, "### {}\n", f.id);
+        let _ = writeln!(
+            s,
+            "**{} {}** — {}\n",
+            f.rule,
+            f.rule.name(),
+            words::rule_title(f.rule, lang)
+        );
+        if let Some(c) = &f.country {
+            let _ = writeln!(
+                s,
+                "- {}: {} ({})",
+                w.country,
+                escape(&scan.country_name(c, lang)),
+                escape(c)
+            );
+        }
+        if let Some(st) = &f.status {
+            let _ = writeln!(s, "- {}: {}", w.status, escape(&describe(st, lang)));
+        }
+        if let Some(note) = &f.note {
+            let _ = writeln!(s, "- {}", escape(&words::note(note, lang)));
+        }
+        let _ = writeln!(
+            s,
+            "- {}: {} · {}: {}",
+            w.basis,
+            words::basis(f.basis, lang),
+            w.severity,
+            words::severity(f.severity, lang)
+        );
+        if !f.regimes.is_empty() {
+            let names: Vec<String> = f.regimes.iter().map(|id| regime_name(scan, id)).collect();
+            let _ = writeln!(s, "- {}: {}", w.subject_to, escape(&names.join(", ")));
+        }
+        s.push('\n');
+        for (i, hop) in f.path.iter().enumerate() {
+            let mut edge = hop.edge.label().to_string();
+            if let Some(d) = &hop.detail {
+                edge = format!("{edge} ({})", escape(d));
+            }
+            let _ = writeln!(
+                s,
+                "{}. {} —*{}*→ {}",
+                i + 1,
+                escape(&label_of(scan, &hop.from)),
+                edge,
+                escape(&label_of(scan, &hop.to))
+            );
+            for id in hop.evidence.iter() {
+                let _ = writeln!(s, "   - {}: {}", w.evidence, evidence_line(scan, id));
+            }
+        }
+        s.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escaping_keeps_markup_out() {
+        assert_eq!(
+            escape("<script>alert(1)</script>"),
+            "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"
+        );
+        assert_eq!(escape("a|b\nc"), "a\\|b&lt;U+000A&gt;c");
+        assert_eq!(escape("\u{202e}x"), "&lt;U+202E&gt;x");
+        assert_eq!(escape("[x](http://e)"), "\\[x\\]\\(http://e\\)");
+    }
+}

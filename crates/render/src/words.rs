@@ -1,0 +1,196 @@
+//! Every user-facing word of the renderers that is not in a template:
+//! severities, bases, rule titles, and the notes of findings.
+
+use transfermap_model::Lang;
+use transfermap_model::finding::{Basis, Note, RuleCode, Severity, Unknown};
+
+pub fn severity(s: Severity, lang: Lang) -> &'static str {
+    match (s, lang) {
+        (Severity::High, Lang::En) => "high",
+        (Severity::Medium, Lang::En) => "medium",
+        (Severity::Low, Lang::En) => "low",
+        (Severity::Info, Lang::En) => "info",
+        (Severity::High, Lang::Sv) => "hög",
+        (Severity::Medium, Lang::Sv) => "medel",
+        (Severity::Low, Lang::Sv) => "låg",
+        (Severity::Info, Lang::Sv) => "info",
+    }
+}
+
+pub fn basis(b: Basis, lang: Lang) -> &'static str {
+    match (b, lang) {
+        (Basis::Measured, Lang::En) => "measured",
+        (Basis::Declared, Lang::En) => "declared",
+        (Basis::Legal, Lang::En) => "legal",
+        (Basis::Organisation, Lang::En) => "declared by the organisation",
+        (Basis::Measured, Lang::Sv) => "uppmätt",
+        (Basis::Declared, Lang::Sv) => "uppgiven",
+        (Basis::Legal, Lang::Sv) => "rättslig bedömning",
+        (Basis::Organisation, Lang::Sv) => "uppgiven av organisationen",
+    }
+}
+
+/// The rule's one-line title.
+pub fn rule_title(code: RuleCode, lang: Lang) -> &'static str {
+    match (code, lang) {
+        (RuleCode::Tm101, Lang::En) => "A server the data reaches is geolocated outside the EU/EEA",
+        (RuleCode::Tm101, Lang::Sv) => {
+            "En server som uppgifterna når är geolokaliserad utanför EU/EES"
+        }
+        (RuleCode::Tm102, Lang::En) => {
+            "The provider declares storage or processing outside the EU/EEA"
+        }
+        (RuleCode::Tm102, Lang::Sv) => {
+            "Leverantören uppger lagring eller behandling utanför EU/EES"
+        }
+        (RuleCode::Tm103, Lang::En) => {
+            "A provider on the path is under a third country's law (e.g. CLOUD Act, FISA 702)"
+        }
+        (RuleCode::Tm103, Lang::Sv) => {
+            "En leverantör på vägen lyder under ett tredjelands lag (t.ex. CLOUD Act, FISA 702)"
+        }
+        (RuleCode::Tm104, Lang::En) => {
+            "The network's holder is registered outside the EU/EEA (operator's jurisdiction, not the server's location)"
+        }
+        (RuleCode::Tm104, Lang::Sv) => {
+            "Nätets innehavare är registrerad utanför EU/EES (operatörens jurisdiktion, inte serverns plats)"
+        }
+        (RuleCode::Tm105, Lang::En) => {
+            "A sub-processor the provider publishes for the service is in a third country"
+        }
+        (RuleCode::Tm105, Lang::Sv) => {
+            "Ett underbiträde som leverantören anger för tjänsten finns i ett tredjeland"
+        }
+        (RuleCode::Tm106, Lang::En) => {
+            "DMARC failure reports (ruf: headers and content) go to a third country or a third country's law"
+        }
+        (RuleCode::Tm106, Lang::Sv) => {
+            "DMARC-felrapporter (ruf: huvuden och innehåll) går till ett tredjeland eller ett tredjelands lag"
+        }
+        (RuleCode::Tm107, Lang::En) => {
+            "Aggregate reports (DMARC rua, TLS-RPT: sender addresses, volumes) go to a third country or a third country's law"
+        }
+        (RuleCode::Tm107, Lang::Sv) => {
+            "Sammanställda rapporter (DMARC rua, TLS-RPT: avsändaradresser, volymer) går till ett tredjeland eller ett tredjelands lag"
+        }
+        (RuleCode::Tm108, Lang::En) => {
+            "The SPF record authorises senders geolocated outside the EU/EEA: outbound mail may leave from there"
+        }
+        (RuleCode::Tm108, Lang::Sv) => {
+            "SPF-posten tillåter avsändare geolokaliserade utanför EU/EES: utgående e-post kan skickas därifrån"
+        }
+        (RuleCode::Tm109, Lang::En) => {
+            "Registry and geolocated country differ: the first is the network holder's jurisdiction, the second the believed location"
+        }
+        (RuleCode::Tm109, Lang::Sv) => {
+            "Registerland och geolokaliserat land skiljer sig: det första är nätinnehavarens jurisdiktion, det andra den troliga platsen"
+        }
+        (RuleCode::Tm110, Lang::En) => {
+            "A host or token on a data flow is not attributed to any known provider: unknown is not EU-only"
+        }
+        (RuleCode::Tm110, Lang::Sv) => {
+            "En värd eller token i ett dataflöde kan inte knytas till någon känd leverantör: okänt är inte enbart EU"
+        }
+        (RuleCode::Tm201, Lang::En) => {
+            "The SPF record needs more than 10 DNS lookups (RFC 7208 §4.6.4): receivers may reject it"
+        }
+        (RuleCode::Tm201, Lang::Sv) => {
+            "SPF-posten kräver fler än 10 DNS-uppslag (RFC 7208 §4.6.4): mottagare kan avvisa den"
+        }
+    }
+}
+
+/// A finding's note in words.
+pub fn note(n: &Note, lang: Lang) -> String {
+    match (n, lang) {
+        (Note::Subprocessor { name, function }, Lang::En) => {
+            format!("sub-processor {name} ({function})")
+        }
+        (Note::Subprocessor { name, function }, Lang::Sv) => {
+            format!("underbiträde {name} ({function})")
+        }
+        (
+            Note::Disagreement {
+                address,
+                geolocated,
+                registered,
+            },
+            Lang::En,
+        ) => format!("{address}: geolocated {geolocated}, network holder registered {registered}"),
+        (
+            Note::Disagreement {
+                address,
+                geolocated,
+                registered,
+            },
+            Lang::Sv,
+        ) => format!(
+            "{address}: geolokaliserad till {geolocated}, nätets innehavare registrerad i {registered}"
+        ),
+        (
+            Note::Unattributed {
+                what,
+                name,
+                networks,
+                holders,
+            },
+            lang,
+        ) => unattributed(*what, name, networks, holders, lang),
+        (Note::LookupLimit { terms, limit }, Lang::En) => format!(
+            "the SPF record needs {terms} DNS-querying terms; RFC 7208 §4.6.4 allows {limit} (receivers return permerror)"
+        ),
+        (Note::LookupLimit { terms, limit }, Lang::Sv) => format!(
+            "SPF-posten kräver {terms} termer som frågar DNS; RFC 7208 §4.6.4 tillåter {limit} (mottagare svarar permerror)"
+        ),
+    }
+}
+
+fn unattributed(
+    what: Unknown,
+    name: &str,
+    networks: &[String],
+    holders: &[String],
+    lang: Lang,
+) -> String {
+    let holders = holders.join(", ");
+    let count = networks.len();
+    let networks = networks.join(", ");
+    match (what, lang, holders.is_empty()) {
+        (Unknown::Token, Lang::En, _) => {
+            format!("verification token `{name}` of a service the maps do not know")
+        }
+        (Unknown::Token, Lang::Sv, _) => {
+            format!("verifieringstoken `{name}` från en tjänst som kunskapsbasen inte känner till")
+        }
+        (Unknown::Host, Lang::En, true) => {
+            format!("{name} is not attributed to any known service or operator")
+        }
+        (Unknown::Host, Lang::Sv, true) => {
+            format!("{name} kan inte knytas till någon känd tjänst eller operatör")
+        }
+        (Unknown::Host, Lang::En, false) => format!(
+            "{name} is in {holders} — not in the maps; add it to the maps or the organisation model"
+        ),
+        (Unknown::Host, Lang::Sv, false) => format!(
+            "{name} finns i {holders} — saknas i kunskapsbasen; lägg till den i kunskapsbasen eller organisationsmodellen"
+        ),
+        (Unknown::Network, Lang::En, true) => format!(
+            "the SPF record of {name} authorises {count} network(s) no map entry explains ({networks}): whoever sends from them is unknown"
+        ),
+        (Unknown::Network, Lang::Sv, true) => format!(
+            "SPF-posten för {name} tillåter {count} nät som ingen post i kunskapsbasen förklarar ({networks}): vem som skickar därifrån är okänt"
+        ),
+        (Unknown::Network, Lang::En, false) => format!(
+            "the SPF record of {name} authorises {count} network(s) no map entry explains ({networks}), announced by {holders}: whose service sends from them is unknown"
+        ),
+        (Unknown::Network, Lang::Sv, false) => format!(
+            "SPF-posten för {name} tillåter {count} nät som ingen post i kunskapsbasen förklarar ({networks}), annonserade av {holders}: vems tjänst som skickar därifrån är okänt"
+        ),
+        (Unknown::Include, Lang::En, _) => format!(
+            "the included SPF record {name} is not attributed to any known provider: the senders it authorises are unknown"
+        ),
+        (Unknown::Include, Lang::Sv, _) => format!(
+            "den inkluderade SPF-posten {name} kan inte knytas till någon känd leverantör: avsändarna den tillåter är okända"
+        ),
+    }
+}

@@ -1,0 +1,86 @@
+//! Where the geolocation databases come from, so that the binary works from
+//! any directory and after `cargo install`:
+//!
+//! 1. a file given with `--geoip-registry`, `--geoip-country`, `--geoip-asn`;
+//! 2. else the file of that name in `$TRANSFERMAP_GEODATA`, when set;
+//! 3. else the database shipped in `geodata/`, built into the binary.
+//!
+//! A file the user names is checked when it is opened
+//! ([`GeoDatabase::open`]): a corrupt file, or a database of the wrong kind,
+//! is refused.
+
+use std::path::{Path, PathBuf};
+
+use transfermap_collect::geo::{GeoDatabase, GeoError, Geolocator, Role};
+
+/// The shipped databases, built into the binary (see `geodata/README.md`).
+pub const BUILT_IN: [(Role, &str, &[u8]); 3] = [
+    (
+        Role::Registry,
+        "registry-country.mmdb",
+        include_bytes!("../geodata/registry-country.mmdb"),
+    ),
+    (
+        Role::Geolocated,
+        "geolocated-country.mmdb",
+        include_bytes!("../geodata/geolocated-country.mmdb"),
+    ),
+    (Role::Asn, "asn.mmdb", include_bytes!("../geodata/asn.mmdb")),
+];
+
+/// The environment variable naming a directory of databases.
+pub const ENV_DIR: &str = "TRANSFERMAP_GEODATA";
+
+/// Files the user chose, by role; `None` for the default.
+#[derive(Debug, Default, Clone)]
+pub struct GeoChoice {
+    pub registry: Option<PathBuf>,
+    pub geolocated: Option<PathBuf>,
+    pub asn: Option<PathBuf>,
+}
+
+impl GeoChoice {
+    fn given(&self, role: Role) -> Option<&Path> {
+        match role {
+            Role::Registry => self.registry.as_deref(),
+            Role::Geolocated => self.geolocated.as_deref(),
+            Role::Asn => self.asn.as_deref(),
+        }
+    }
+}
+
+/// Open the three databases.
+pub fn open(choice: &GeoChoice) -> Result<Geolocator, GeoError> {
+    let dir = std::env::var_os(ENV_DIR).map(PathBuf::from);
+    let mut opened = Vec::new();
+    for (role, file, bytes) in BUILT_IN {
+        let db = match (choice.given(role), &dir) {
+            (Some(path), _) => GeoDatabase::open(role, path)?,
+            (None, Some(dir)) => GeoDatabase::open(role, &dir.join(file))?,
+            (None, None) => GeoDatabase::built_in(role, file, bytes)?,
+        };
+        opened.push(db);
+    }
+    let asn = opened.pop().expect("three databases");
+    let geolocated = opened.pop().expect("three databases");
+    let registry = opened.pop().expect("three databases");
+    Ok(Geolocator {
+        registry,
+        geolocated,
+        asn,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped databases pass the checks a user's file must pass.
+    #[test]
+    fn the_built_in_databases_verify_and_fit_their_roles() {
+        for (role, file, bytes) in BUILT_IN {
+            let db = GeoDatabase::built_in(role, file, bytes).unwrap();
+            db.check().unwrap_or_else(|e| panic!("{file}: {e}"));
+        }
+    }
+}
