@@ -186,7 +186,8 @@ impl DnsRun {
     pub fn read_recording(path: &Path) -> Result<Vec<RawAnswer>, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        text.lines()
+        let answers: Vec<RawAnswer> = text
+            .lines()
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
             .map(|(i, l)| {
@@ -198,7 +199,14 @@ impl DnsRun {
                     )
                 })
             })
-            .collect()
+            .collect::<Result<_, _>>()?;
+        if answers.is_empty() {
+            return Err(format!(
+                "{} holds no answers: a recording is made with `transfermap scan … --record FILE`",
+                path.display()
+            ));
+        }
+        Ok(answers)
     }
 
     /// Answer from a recording instead of the network: the scan sees exactly
@@ -481,6 +489,7 @@ async fn ask_network(
             code,
             answers,
             authentic_data,
+            truncated,
         } => {
             let mut records = Vec::new();
             let mut shown = Vec::new();
@@ -496,6 +505,8 @@ async fn ask_network(
                 of_type |= record.record_type() == wire_type(record_type);
             }
             let outcome = match code {
+                // Part of an answer is kept, and said to be part.
+                ResponseCode::NoError if truncated => DnsOutcome::Truncated(records.len()),
                 ResponseCode::NoError if of_type => DnsOutcome::Answer,
                 // Only aliases, or nothing: the name has no such record.
                 ResponseCode::NoError => DnsOutcome::NoData,
@@ -585,4 +596,73 @@ fn name_text(name: &Name) -> String {
         .map(|label| String::from_utf8_lossy(label).into_owned())
         .collect::<Vec<_>>()
         .join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::op::Message;
+    use hickory_proto::rr::rdata::TXT;
+    use hickory_proto::rr::{RData, Record};
+
+    /// A server that answers SERVFAIL to the first question for each name,
+    /// and properly from then on: one bad moment upstream.
+    async fn fails_once() -> SocketAddr {
+        let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut seen = std::collections::HashSet::new();
+            let mut buf = vec![0u8; 4096];
+            loop {
+                let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+                    return;
+                };
+                let query = Message::from_vec(&buf[..n]).unwrap();
+                let q = query.queries[0].clone();
+                let mut m = Message::response(query.metadata.id, query.metadata.op_code);
+                m.add_query(q.clone());
+                if seen.insert(q.name().to_ascii()) {
+                    m.metadata.response_code = ResponseCode::ServFail;
+                } else {
+                    m.add_answer(Record::from_rdata(
+                        q.name().clone(),
+                        60,
+                        RData::TXT(TXT::new(vec!["v=spf1 ip4:192.0.2.0/24 -all".into()])),
+                    ));
+                }
+                socket.send_to(&m.to_vec().unwrap(), from).await.unwrap();
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_failure_is_not_kept_as_the_answer_for_the_rest_of_the_run() {
+        let server = fails_once().await;
+        let run = DnsRun::new(ResolverChoice::Server(server), Duration::from_secs(2), 8).unwrap();
+        let (mut first, mut second) = (run.client(), run.client());
+        let mut log = EvidenceLog::default();
+        let a = first
+            .query(&mut log, "spf.vendor.example", RecordType::Txt)
+            .await;
+        assert_eq!(a.outcome, DnsOutcome::ServFail);
+        // A later domain that needs the same provider record asks again.
+        let b = second
+            .query(&mut log, "spf.vendor.example", RecordType::Txt)
+            .await;
+        assert_eq!(
+            b.outcome,
+            DnsOutcome::Answer,
+            "the failure was served from the cache"
+        );
+        assert_eq!(b.txt().next(), Some("v=spf1 ip4:192.0.2.0/24 -all"));
+        // An answer, once had, is shared.
+        let sent = run.queries_sent();
+        let c = run
+            .client()
+            .query(&mut log, "spf.vendor.example", RecordType::Txt)
+            .await;
+        assert_eq!(c.outcome, DnsOutcome::Answer);
+        assert_eq!(run.queries_sent(), sent);
+    }
 }

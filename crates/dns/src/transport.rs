@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hickory_proto::op::{Edns, Header, Message, OpCode, Query, ResponseCode};
+use hickory_proto::op::{Edns, Header, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{Name, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -68,6 +68,9 @@ pub enum Reply {
         code: ResponseCode,
         answers: Vec<hickory_proto::rr::Record>,
         authentic_data: bool,
+        /// The server cut the answer short even over TCP: `answers` holds
+        /// only part of it.
+        truncated: bool,
     },
     Timeout,
     Error(String),
@@ -172,6 +175,7 @@ impl Transport {
     pub async fn lookup(&self, name: &Name, rtype: RecordType) -> Reply {
         let mut answers = Vec::new();
         let mut authentic = true;
+        let mut truncated = false;
         let mut current = name.clone();
         let mut seen = HashSet::new();
         for _ in 0..=MAX_CHASE {
@@ -183,15 +187,23 @@ impl Transport {
                 Err(_) => break,
             };
             authentic &= msg.metadata.authentic_data;
+            // TC on an answer that came over TCP: the server could not fit
+            // it. Sections are written in order, so when authority or
+            // additional records made it in, the answer section is whole
+            // (servers also set TC when only glue was cut).
+            truncated |=
+                msg.metadata.truncation && msg.authorities.is_empty() && msg.additionals.is_empty();
             let code = msg.metadata.response_code;
-            let found = msg.answers.iter().any(|r| r.record_type() == rtype);
             let end = chain_end(&msg, &current);
-            answers.extend(msg.answers);
+            let kept = own_records(msg.answers, &current, code);
+            let found = kept.iter().any(|r| r.record_type() == rtype);
+            answers.extend(kept);
             if code != ResponseCode::NoError || found || rtype == RecordType::CNAME {
                 return Reply::Answer {
                     code,
                     answers,
                     authentic_data: authentic,
+                    truncated,
                 };
             }
             match end {
@@ -204,6 +216,7 @@ impl Transport {
             code: ResponseCode::NoError,
             answers,
             authentic_data: authentic,
+            truncated,
         }
     }
 
@@ -450,10 +463,14 @@ fn decode_answer(bytes: &[u8]) -> Result<Message, DecodeError> {
     }
 }
 
-/// The ID and first question of a message, without decoding the rest.
+/// The ID and first question of a response, without decoding the rest.
+/// A message that is not a response (QR=0) is nobody's answer.
 fn question_of(bytes: &[u8]) -> Option<(u16, Query)> {
     let mut decoder = BinDecoder::new(bytes);
     let header = Header::read(&mut decoder).ok()?;
+    if header.metadata.message_type != MessageType::Response {
+        return None;
+    }
     let question = Query::read(&mut decoder).ok()?;
     Some((header.metadata.id, question))
 }
@@ -463,6 +480,38 @@ fn same_question(a: &Query, b: &Query) -> bool {
     a.query_type() == b.query_type()
         && a.query_class() == b.query_class()
         && a.name().to_lowercase() == b.name().to_lowercase()
+}
+
+/// The records of an answer that belong to the question: those owned by
+/// `name` or by a name of the CNAME chain from it. Anything else in the
+/// answer section (`outlook.com MX 0 attacker.example` in an answer about
+/// `x.example`) is not what was asked, and is dropped. An NXDOMAIN answer
+/// keeps only the aliases that lead to the missing name (RFC 6604): data
+/// records beside "this name does not exist" contradict it.
+fn own_records(
+    records: Vec<hickory_proto::rr::Record>,
+    name: &Name,
+    code: ResponseCode,
+) -> Vec<hickory_proto::rr::Record> {
+    let mut chain = vec![name.to_lowercase()];
+    for _ in 0..=MAX_CHASE {
+        let last = chain.last().cloned();
+        let next = records.iter().find_map(|r| match &r.data {
+            hickory_proto::rr::RData::CNAME(c) if Some(r.name.to_lowercase()) == last => {
+                Some(c.0.to_lowercase())
+            }
+            _ => None,
+        });
+        match next {
+            Some(n) if !chain.contains(&n) => chain.push(n),
+            _ => break,
+        }
+    }
+    records
+        .into_iter()
+        .filter(|r| chain.contains(&r.name.to_lowercase()))
+        .filter(|r| code != ResponseCode::NXDomain || r.record_type() == RecordType::CNAME)
+        .collect()
 }
 
 /// The end of the CNAME chain from `name` inside one message, if any.
@@ -511,6 +560,7 @@ async fn tcp_exchange(
         let msg = decode_answer(&body)
             .map_err(|e| Failure::Error(format!("unreadable answer over TCP: {e}")))?;
         let matches = msg.metadata.id == id
+            && msg.metadata.message_type == MessageType::Response
             && msg
                 .queries
                 .first()
@@ -752,5 +802,78 @@ mod tests {
             lost.len(),
             &lost[..lost.len().min(5)]
         );
+    }
+
+    /// A server that answers `x.example MX` with its own record plus one
+    /// for a name that was not asked, sends a copy of its answer with QR=0
+    /// first, and answers `gone.example A` NXDOMAIN with a data record.
+    async fn overreaching_server() -> SocketAddr {
+        use hickory_proto::rr::rdata::MX;
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            loop {
+                let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+                    return;
+                };
+                let query = Message::from_vec(&buf[..n]).unwrap();
+                let q = query.queries[0].clone();
+                let mut m = Message::response(query.metadata.id, query.metadata.op_code);
+                m.add_query(q.clone());
+                let mx = |owner: &str, host: &str| {
+                    Record::from_rdata(
+                        Name::from_str(owner).unwrap(),
+                        60,
+                        RData::MX(MX::new(10, Name::from_str(host).unwrap())),
+                    )
+                };
+                if q.name().to_ascii() == "gone.example." {
+                    m.metadata.response_code = ResponseCode::NXDomain;
+                    m.add_answer(Record::from_rdata(
+                        q.name().clone(),
+                        60,
+                        RData::A(A::from(std::net::Ipv4Addr::new(192, 0, 2, 66))),
+                    ));
+                } else {
+                    m.add_answer(mx("x.example.", "mx.x.example."));
+                    m.add_answer(mx("outlook.com.", "attacker.example."));
+                }
+                // The same message as a query (QR=0): not an answer.
+                let mut forged = m.clone();
+                forged.metadata.message_type = MessageType::Query;
+                socket
+                    .send_to(&forged.to_vec().unwrap(), from)
+                    .await
+                    .unwrap();
+                socket.send_to(&m.to_vec().unwrap(), from).await.unwrap();
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn records_for_names_not_asked_are_dropped() {
+        let server = overreaching_server().await;
+        let t = Transport::new(vec![server], Duration::from_secs(2), 1);
+        let name = Name::from_str("x.example.").unwrap();
+        match t.lookup(&name, RecordType::MX).await {
+            Reply::Answer { answers, .. } => {
+                let shown: Vec<String> = answers
+                    .iter()
+                    .map(|r| format!("{} {}", r.name, r.data))
+                    .collect();
+                assert_eq!(shown, ["x.example. 10 mx.x.example."], "{shown:?}");
+            }
+            other => panic!("expected an answer, got {other:?}"),
+        }
+        let gone = Name::from_str("gone.example.").unwrap();
+        match t.lookup(&gone, RecordType::A).await {
+            Reply::Answer { code, answers, .. } => {
+                assert_eq!(code, ResponseCode::NXDomain);
+                assert!(answers.is_empty(), "{answers:?}");
+            }
+            other => panic!("expected NXDOMAIN, got {other:?}"),
+        }
     }
 }

@@ -15,6 +15,7 @@ use hickory_server::net::runtime::Time;
 use hickory_server::proto::op::{Header, HeaderCounts, MessageType, Metadata};
 use hickory_server::proto::rr::rdata::SOA;
 use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType};
+use hickory_server::proto::serialize::binary::BinEncodable;
 use hickory_server::proto::serialize::txt::Parser;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::store::in_memory::InMemoryZoneHandler;
@@ -29,6 +30,12 @@ pub enum ZoneError {
     },
     #[error("zone file {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },
+    #[error("zone file {path}, line {line}: {message}")]
+    ParseAt {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("zone {zone} is given twice (second time in {path})")]
     Duplicate { zone: String, path: PathBuf },
     #[error("no zone files found in {0} (expected files ending in .zone)")]
@@ -226,13 +233,98 @@ fn load_zone(path: &Path) -> Result<(Name, InMemoryZoneHandler), ZoneError> {
         path: path.to_path_buf(),
         message,
     };
-    let (origin, records) = Parser::new(text, Some(path.to_path_buf()), fallback)
-        .parse()
-        .map_err(|e| parse_err(e.to_string()))?;
+    let parse = |text: &str| {
+        Parser::new(text.to_string(), Some(path.to_path_buf()), fallback.clone()).parse()
+    };
+    let (origin, records) = match parse(&text) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let message = plain_parse_error(&e.to_string());
+            return Err(match first_bad_line(&text, |t| parse(t).is_err()) {
+                Some(line) => ZoneError::ParseAt {
+                    path: path.to_path_buf(),
+                    line,
+                    message,
+                },
+                None => parse_err(message),
+            });
+        }
+    };
+    // A record's data is at most 65,535 bytes on the wire (RDLENGTH is 16
+    // bits); hickory accepts a longer TXT from a file and then cannot send
+    // it, so the record would vanish from every answer without a word.
+    for rrset in records.values() {
+        for record in rrset.records_without_rrsigs() {
+            let len = record
+                .data
+                .to_bytes()
+                .map(|b| b.len())
+                .unwrap_or(usize::MAX);
+            if len > usize::from(u16::MAX) {
+                return Err(parse_err(format!(
+                    "the {} record of {} holds {len} bytes; DNS carries at most 65,535 bytes of data in one record",
+                    record.record_type(),
+                    record.name
+                )));
+            }
+        }
+    }
     let handler =
         InMemoryZoneHandler::new(origin.clone(), records, ZoneType::Primary, AxfrPolicy::Deny)
             .map_err(parse_err)?;
     Ok((origin, handler))
+}
+
+/// hickory's messages, said plainly (its IDNA errors end in `Err(Errors)`).
+fn plain_parse_error(message: &str) -> String {
+    if message.contains("Err(Errors)") || message.contains("Label contains invalid characters") {
+        return "a name holds characters a domain name cannot have (letters, digits and hyphens between dots)".into();
+    }
+    message
+        .trim_start_matches("proto error: ")
+        .trim_start_matches("decoding error: ")
+        .to_string()
+}
+
+/// The first line at which the file stops parsing: the smallest prefix
+/// ending at a record boundary (outside quotes and parentheses) that fails.
+/// hickory's parser does not say where it failed, so this finds it.
+fn first_bad_line(text: &str, fails: impl Fn(&str) -> bool) -> Option<usize> {
+    let mut ends = Vec::new(); // (line number, byte offset after the line)
+    let (mut depth, mut quoted, mut offset) = (0i32, false, 0usize);
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let mut escaped = false;
+        for c in line.chars() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => quoted = !quoted,
+                ';' if !quoted => break,
+                '(' if !quoted => depth += 1,
+                ')' if !quoted => depth -= 1,
+                _ => {}
+            }
+        }
+        offset += line.len();
+        if depth <= 0 && !quoted {
+            ends.push((i + 1, offset));
+        }
+    }
+    // Binary search over record boundaries: prefixes that end before the
+    // bad record parse; those that include it do not.
+    let (mut lo, mut hi) = (0usize, ends.len());
+    if hi == 0 || !fails(&text[..ends[hi - 1].1]) {
+        return None;
+    }
+    while lo + 1 < hi {
+        let mid = (lo + hi) / 2;
+        if fails(&text[..ends[mid - 1].1]) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(ends[hi - 1].0)
 }
 
 /// An in-memory zone from records; a SOA for `origin` is made up when the
@@ -284,4 +376,46 @@ async fn bind_pair() -> Result<(tokio::net::UdpSocket, tokio::net::TcpListener),
     Err(ZoneError::Bind(last.unwrap_or_else(|| {
         std::io::Error::other("no free port pair found")
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<(Name, InMemoryZoneHandler), ZoneError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.example.zone");
+        std::fs::write(&path, text).unwrap();
+        load_zone(&path)
+    }
+
+    const HEAD: &str =
+        "$ORIGIN bad.example.\n$TTL 300\n@ IN SOA ns h (\n 1 2 3 4 5 )\n@ IN MX 10 mx\n";
+
+    #[test]
+    fn a_zone_file_error_names_the_line_and_says_it_plainly() {
+        let err = load(&format!(
+            "{HEAD}mx IN A 192.0.2.1\nbad IN A 999.1.2.3\nok IN A 192.0.2.2\n"
+        ))
+        .err()
+        .expect("refused");
+        let text = err.to_string();
+        assert!(text.contains("line 7"), "{text}");
+        let err = load(&format!("{HEAD}x IN MX 10 \u{202e}mx\n"))
+            .err()
+            .expect("refused");
+        let text = err.to_string();
+        assert!(!text.contains("Err(Errors)"), "{text}");
+        assert!(text.contains("line 6"), "{text}");
+    }
+
+    #[test]
+    fn a_record_too_large_for_dns_is_refused_not_dropped() {
+        let chunk = format!("\"{}\"", "a".repeat(255));
+        let strings = vec![chunk; 260].join(" ");
+        let err = load(&format!("{HEAD}big IN TXT ( {strings} )\n"))
+            .err()
+            .expect("refused");
+        assert!(err.to_string().contains("65,535"), "{err}");
+    }
 }

@@ -102,6 +102,9 @@ pub enum DnsOutcome {
     Timeout,
     /// Not asked: the domain's cap on DNS questions (the number) was reached.
     QueryCap(usize),
+    /// The server cut the answer short, even over TCP: only this many
+    /// records came, and the rest is unknown.
+    Truncated(usize),
     Error(String),
 }
 
@@ -122,6 +125,7 @@ impl DnsOutcome {
             DnsOutcome::Refused => "REFUSED".into(),
             DnsOutcome::Timeout => "timeout".into(),
             DnsOutcome::QueryCap(n) => format!("not asked: the cap of {n} questions was reached"),
+            DnsOutcome::Truncated(n) => format!("truncated by the server: only {n} records came"),
             DnsOutcome::Error(e) => format!("error: {e}"),
         }
     }

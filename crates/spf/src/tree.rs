@@ -177,6 +177,21 @@ fn read_terms(
             },
         };
     let mut has_all = false;
+    if let Some(at) = record
+        .directives
+        .iter()
+        .position(|d| d.mechanism == Mechanism::All)
+        && at + 1 < record.directives.len()
+    {
+        let after: Vec<&str> = record.directives[at + 1..]
+            .iter()
+            .map(|d| d.text.as_str())
+            .collect();
+        node.problems.push(format!(
+            "terms after `all` are never tested (RFC 7208 §5.1): {}",
+            after.join(" ")
+        ));
+    }
     for d in &record.directives {
         if d.mechanism.queries_dns() && !count(walk, &d.text, node) {
             continue;
