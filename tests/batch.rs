@@ -287,3 +287,64 @@ fn a_recording_replays_to_the_same_scan() {
         broken.stderr()
     );
 }
+
+#[test]
+fn a_partial_domain_is_partial_in_every_summary_and_the_run_exits_3() {
+    // familjekommun.se's providers are not served: some of its questions
+    // are refused. egenkommun.se is complete.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("domains.txt");
+    std::fs::write(&file, "familjekommun.se\negenkommun.se\n").unwrap();
+    let zones = [zones("provider-families"), zones("own-servers")];
+    let (z0, z1) = (
+        zones[0].display().to_string(),
+        zones[1].display().to_string(),
+    );
+    let file_arg = file.display().to_string();
+    let run = run(&[
+        "scan",
+        "--domains-file",
+        &file_arg,
+        "--zone-file",
+        &z0,
+        "--zone-file",
+        &z1,
+        "--format",
+        "json,md",
+    ]);
+    assert_eq!(run.code(), 3, "stderr: {}", run.stderr());
+    let summary: Value = serde_json::from_str(&run.file("summary.json")).unwrap();
+    let row = |d: &str| {
+        summary["domains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["domain"] == d)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row("familjekommun.se")["status"], "partial");
+    assert!(
+        !row("familjekommun.se")["gaps"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(row("egenkommun.se")["status"], "ok");
+    let csv = run.file("summary.csv");
+    let line = csv
+        .lines()
+        .find(|l| l.contains("familjekommun.se"))
+        .unwrap();
+    assert!(line.contains(",partial,"), "{line}");
+    assert!(line.contains("spf.mailjet.com"), "the gap is named: {line}");
+    let md = run.file("summary.md");
+    assert!(md.contains("**partial**"), "{md}");
+    assert!(md.contains("Not everything was observed"), "{md}");
+    assert!(run.stdout().contains("1 partial"), "{}", run.stdout());
+    assert!(
+        run.stdout().contains("partial: familjekommun.se"),
+        "{}",
+        run.stdout()
+    );
+}

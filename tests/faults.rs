@@ -128,42 +128,55 @@ fn partial_scope_adequacy_is_not_drawn_as_an_adequate_country() {
 
 #[test]
 fn removing_an_unrelated_record_adds_no_finding_to_a_diff() {
-    let base =
-        std::fs::read_to_string(zones("exo-swedish-tenant").join("testkommun.se.zone")).unwrap();
+    // An unattributed own mail server, reached both as the MX and as the
+    // MX of the TLS-RPT receiver. Removing the TLS-RPT record changes which
+    // flow reaches the host first, not the host: no finding is new.
+    let base = municipality(
+        "stabil.se",
+        "@ IN MX 10 mx.stabil.se.\nmx IN A 46.59.40.10\n@ IN TXT \"v=spf1 mx -all\"\n\
+_dmarc IN TXT \"v=DMARC1; p=none; rua=mailto:dmarc@stabil.se\"\n\
+rapport IN MX 10 mx.stabil.se.\n",
+    );
     let with_tlsrpt =
-        format!("{base}\n_smtp._tls IN TXT \"v=TLSRPTv1; rua=mailto:tls-reports@testkommun.se\"\n");
-    let before = zone_dir(&[("testkommun.se", with_tlsrpt)], &["exo-swedish-tenant"]);
-    let after = zone_dir(&[], &["exo-swedish-tenant"]);
-    let a = scan_dir(before.path(), "testkommun.se", &["--format", "json"]);
-    let b = scan_dir(after.path(), "testkommun.se", &["--format", "json"]);
+        format!("{base}_smtp._tls IN TXT \"v=TLSRPTv1; rua=mailto:tls@rapport.stabil.se\"\n");
+    let before = zone_dir(&[("stabil.se", with_tlsrpt)], &[]);
+    let after = zone_dir(&[("stabil.se", base)], &[]);
+    let a = scan_dir(before.path(), "stabil.se", &["--format", "json"]);
+    let b = scan_dir(after.path(), "stabil.se", &["--format", "json"]);
     assert_eq!(a.code(), 0, "{}", a.stderr());
     assert_eq!(b.code(), 0, "{}", b.stderr());
-    let out = tempfile::tempdir().unwrap();
-    let diff = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
-        .arg("diff")
-        .arg(a.out.path().join("scan.json"))
-        .arg(b.out.path().join("scan.json"))
-        .args(["--fail-on-new", "low", "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        diff.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&diff.stdout),
-        std::fs::read_to_string(out.path().join("diff.md")).unwrap_or_default()
-    );
-    let d: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("diff.json")).unwrap())
+    for (x, y) in [(&a, &b), (&b, &a)] {
+        let out = tempfile::tempdir().unwrap();
+        let diff = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
+            .arg("diff")
+            .arg(x.out.path().join("scan.json"))
+            .arg(y.out.path().join("scan.json"))
+            .args(["--fail-on-new", "low", "--out"])
+            .arg(out.path())
+            .output()
             .unwrap();
-    let added: Vec<&Value> = d["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["change"] == "added")
-        .collect();
-    assert!(added.is_empty(), "{added:#?}");
+        let md = std::fs::read_to_string(out.path().join("diff.md")).unwrap_or_default();
+        assert_eq!(diff.status.code(), Some(0), "{md}");
+        let d: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.path().join("diff.json")).unwrap())
+                .unwrap();
+        let changed: Vec<&Value> = d["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["change"] != "unchanged")
+            .collect();
+        assert!(changed.is_empty(), "{changed:#?}");
+        // The flows did change: the diff is not blind.
+        assert!(
+            d["flows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["change"] != "unchanged"),
+            "{md}"
+        );
+    }
 }
 
 // --- 6. one SPF grammar ------------------------------------------------------
