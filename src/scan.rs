@@ -152,7 +152,6 @@ pub async fn scan_domain(
         });
     }
     let analysis = analyse::analyse(&graph, kb, &collection, ctx.as_of);
-    let flows = analyse::flows(&graph);
     let gaps = gaps::gaps(&domain, &log.items);
     let status = gaps::status(&gaps, &log.items);
     Ok(Scan {
@@ -176,7 +175,7 @@ pub async fn scan_domain(
         status,
         gaps,
         problems: collection.problems.clone(),
-        flows,
+        flows: analysis.flows,
         findings: analysis.findings,
         destinations: analysis.destinations,
         countries: analysis.countries,
@@ -224,6 +223,7 @@ pub fn reanalyse(scan: &mut Scan, kb: &KnowledgeBase, as_of: NaiveDate) {
     scan.destinations = analysis.destinations;
     scan.countries = analysis.countries;
     scan.parties = analysis.parties;
+    scan.flows = analysis.flows;
     scan.as_of = as_of;
 }
 

@@ -14,9 +14,8 @@ use crate::graph::{EdgeKind, NodeKind, TransferGraph};
 pub use transfermap_model::flow::Flow;
 
 /// One `Flow` per data-carrying edge out of the personal data.
-pub fn flows(graph: &TransferGraph) -> Vec<Flow> {
+pub fn flows(graph: &TransferGraph, attribution: &Attribution) -> Vec<Flow> {
     let g = &graph.graph;
-    let attribution = Attribution::of(graph);
     let mut out = Vec::new();
     for origin in g
         .node_indices()

@@ -45,6 +45,8 @@ pub struct Analysis {
     pub destinations: Vec<Destination>,
     pub countries: BTreeMap<String, CountryFacts>,
     pub parties: Vec<Party>,
+    /// Every way mail leaves the mailboxes, and what it reaches.
+    pub flows: Vec<transfermap_model::flow::Flow>,
 }
 
 /// A finding with the recipients its legal status was decided for.
@@ -127,6 +129,7 @@ pub fn analyse(
     let destinations = legal::destinations(&judged);
     let findings: Vec<Finding> = judged.into_iter().map(|j| j.finding).collect();
     Analysis {
+        flows: flows(graph, &attribution),
         countries: legal::countries(graph, &findings, kb, as_of),
         parties: parties::parties(graph, kb, as_of),
         destinations,
