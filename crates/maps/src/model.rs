@@ -101,6 +101,10 @@ pub struct Provider {
     pub parent: Option<String>,
     pub regimes: Vec<String>,
     pub dpf_certified: Option<Certification>,
+    /// What could not be verified from a primary source: `entity` (the
+    /// legal entity, its country or parent) and/or `location` (where data
+    /// is kept). The vendor is still recognised and named as such.
+    pub unverified: Vec<String>,
     pub origin: Origin,
 }
 
@@ -110,6 +114,13 @@ pub struct Service {
     pub name: String,
     pub provider: String,
     pub carries: String,
+    /// What the service does for an organisation (`library system`,
+    /// `newsletters`, `mail filtering`), in English and Swedish.
+    pub purpose: Option<String>,
+    pub purpose_sv: Option<String>,
+    /// Where the vendor declares the data is kept, as it says it
+    /// (`Sweden`, `EU/EEA`), or `not declared`.
+    pub data_location: Option<String>,
     pub origin: Origin,
 }
 
@@ -332,6 +343,8 @@ struct RawProvider {
     #[serde(default)]
     regimes: Vec<Spanned<String>>,
     dpf_certified: Option<Certification>,
+    #[serde(default)]
+    unverified: Vec<String>,
     source: String,
     checked: NaiveDate,
     note: Option<String>,
@@ -344,6 +357,9 @@ struct RawService {
     name: String,
     provider: Spanned<String>,
     carries: String,
+    purpose: Option<String>,
+    purpose_sv: Option<String>,
+    data_location: Option<String>,
     source: String,
     checked: NaiveDate,
     note: Option<String>,
@@ -481,6 +497,7 @@ pub(super) fn parse_file(name: &str, text: &str) -> Result<ParsedFile, MapsProbl
             parent: p.parent.map(Spanned::into_inner),
             regimes: p.regimes.into_iter().map(Spanned::into_inner).collect(),
             dpf_certified: p.dpf_certified,
+            unverified: p.unverified,
         });
     }
     for s in raw.service {
@@ -493,6 +510,9 @@ pub(super) fn parse_file(name: &str, text: &str) -> Result<ParsedFile, MapsProbl
             name: s.name,
             provider: s.provider.into_inner(),
             carries: s.carries,
+            purpose: s.purpose,
+            purpose_sv: s.purpose_sv,
+            data_location: s.data_location,
         });
     }
     for s in raw.site {

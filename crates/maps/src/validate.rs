@@ -133,11 +133,29 @@ pub(super) fn merge(kb: &mut KnowledgeBase, file: ParsedFile, problems: &mut Vec
                 "needs an https URL".into(),
             ));
         }
+        for u in &p.unverified {
+            if !["entity", "location"].contains(&u.as_str()) {
+                problems.push(problem(
+                    &p.origin,
+                    "unverified",
+                    format!("`{u}` is not one of entity, location"),
+                ));
+            }
+        }
         unique(&mut seen, "provider", &p.id, &p.origin, problems);
         kb.providers.insert(p.id.clone(), p);
     }
     for s in file.services {
         check_origin(&s.origin, problems);
+        if let Some(l) = &s.data_location
+            && l.trim().is_empty()
+        {
+            problems.push(problem(
+                &s.origin,
+                "data_location",
+                "empty; write `not declared` when the vendor does not say".into(),
+            ));
+        }
         if !CARRIES.contains(&s.carries.as_str()) {
             problems.push(problem(
                 &s.origin,
