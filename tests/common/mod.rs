@@ -95,6 +95,11 @@ impl Run {
     }
 }
 
+/// The committed schemas (`docs/schema/`).
+pub fn schema_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schema")
+}
+
 pub fn run(args: &[&str]) -> Run {
     let out = tempfile::tempdir().expect("tempdir");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
