@@ -8,7 +8,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 use transfermap::model::schema::{diff_schema, scan_schema, summary_schema};
 
 fn generated() -> [(&'static str, Value); 3] {
@@ -121,6 +121,132 @@ fn every_field_and_variant_is_described() {
             missing.join("\n")
         );
     }
+}
+
+#[test]
+fn node_keys_are_strings_with_a_known_prefix() {
+    let schema = scan_schema();
+    let key_schema = json!({ "$ref": "#/$defs/NodeKey", "$defs": schema["$defs"] });
+    let validator = jsonschema::validator_for(&key_schema).unwrap();
+    for good in [
+        "org:example.se",
+        "data:example.se",
+        "host:mx1.example.se",
+        "domain:reports.example.net",
+        "spf:example.se",
+        "dkim:selector1._domainkey.example.se",
+        "token:ms",
+        "addr:2001:db8::1",
+        "range:192.0.2.0/24",
+        "as:8075",
+        "service:exchange-online",
+        "provider:microsoft-ireland",
+        "subprocessor:acme",
+        "operator:acme",
+        "site:model:server-room",
+        "site:microsoft-sweden-central-gavle",
+        "component:firewalls",
+        "country:SE",
+        "regime:us-cloud-act",
+    ] {
+        assert!(validator.is_valid(&json!(good)), "{good} is rejected");
+        assert!(
+            good.parse::<transfermap::model::key::NodeKey>().is_ok(),
+            "{good} does not parse"
+        );
+    }
+    for bad in ["nothing:x", "Host:mx1.example.se", "mx1.example.se", ""] {
+        assert!(!validator.is_valid(&json!(bad)), "{bad} is accepted");
+    }
+    assert!(!validator.is_valid(&json!(8075)), "a number is accepted");
+}
+
+/// A real scan, to break in the tests below.
+fn example_scan() -> Value {
+    let zones = example("bollebygd/after").display().to_string();
+    let run = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &zones,
+        "--as-of",
+        "2026-11-25",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    run.scan()
+}
+
+#[test]
+fn the_scan_schema_rejects_what_serde_would_not_write() {
+    let scan = example_scan();
+    assert_eq!(JsonOutput::Scan.violations(&scan), Vec::<String>::new());
+
+    // A node without evidence: a claim the scan cannot back.
+    let mut no_evidence = scan.clone();
+    no_evidence["graph"]["nodes"][0]["evidence"] = json!([]);
+    let errors = JsonOutput::Scan.violations(&no_evidence);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("/graph/nodes/0/evidence:")),
+        "{errors:#?}"
+    );
+
+    // An edge to a node key of no known kind.
+    let mut unknown_kind = scan.clone();
+    unknown_kind["graph"]["edges"][0]["to"] = json!("planet:mars");
+    let errors = JsonOutput::Scan.violations(&unknown_kind);
+    assert!(
+        errors.iter().any(|e| e.starts_with("/graph/edges/0/to:")),
+        "{errors:#?}"
+    );
+
+    // A field the types do not have, at the top and inside an evidence
+    // item (whose fields are flattened from its observation).
+    let mut extra = scan.clone();
+    extra["colour"] = json!("blue");
+    extra["evidence"][0]["colour"] = json!("blue");
+    let errors = JsonOutput::Scan.violations(&extra);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("(top level):") && e.contains("colour")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("/evidence/0:") && e.contains("colour")),
+        "{errors:#?}"
+    );
+
+    // A DNS answer missing a field serde always writes, and an edge kind
+    // spelled other than kebab-case.
+    let mut malformed = scan;
+    let dns = malformed["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|e| e["kind"] == "dns")
+        .unwrap();
+    malformed["evidence"][dns]
+        .as_object_mut()
+        .unwrap()
+        .remove("resolver");
+    malformed["graph"]["edges"][0]["kind"] = json!("DeliversTo");
+    let errors = JsonOutput::Scan.violations(&malformed);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with(&format!("/evidence/{dns}:")) && e.contains("resolver")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.starts_with("/graph/edges/0/kind:")),
+        "{errors:#?}"
+    );
 }
 
 #[test]

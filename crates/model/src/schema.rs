@@ -1,7 +1,7 @@
 //! JSON Schemas of the three files other programs read: `scan.json`,
 //! `diff.json` and `summary.json`. They are derived from the types (with
 //! `schemars`), so they say what serde writes; `docs/schema/` holds them
-//! as generated.
+//! as generated, and the tests validate every output against those files.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
