@@ -50,11 +50,11 @@ fn a_domains_file_gives_a_folder_per_domain_and_a_summary() {
         "egenkommun.se",
         "hostile.example",
     ] {
-        let scan: Value = serde_json::from_str(&run.file(&format!("{d}/scan.json"))).unwrap();
+        let scan = run.scan_at(&format!("{d}/scan.json"));
         assert_eq!(scan["domain"], d);
         assert_evidence_complete(&scan);
     }
-    let summary: Value = serde_json::from_str(&run.file("summary.json")).unwrap();
+    let summary = run.summary();
     let rows = summary["domains"].as_array().unwrap();
     assert_eq!(rows.len(), 5);
     let row = |d: &str| rows.iter().find(|r| r["domain"] == d).unwrap().clone();
@@ -154,7 +154,7 @@ fn shared_provider_records_are_resolved_once_per_run() {
     );
     // Yet every domain's scan carries it as evidence of its own.
     for name in ["testkommun", "alfakommun", "betakommun"] {
-        let scan: Value = serde_json::from_str(&run.file(&format!("{name}.se/scan.json"))).unwrap();
+        let scan = run.scan_at(&format!("{name}.se/scan.json"));
         assert!(
             scan["evidence"]
                 .as_array()
@@ -167,7 +167,7 @@ fn shared_provider_records_are_resolved_once_per_run() {
             "--format json only"
         );
     }
-    let summary: Value = serde_json::from_str(&run.file("summary.json")).unwrap();
+    let summary = run.summary();
     let per_domain: u64 = summary["domains"]
         .as_array()
         .unwrap()
@@ -214,8 +214,9 @@ fn resume_skips_finished_domains() {
         .modified()
         .unwrap();
     assert_eq!(before, after, "a finished domain was scanned again");
-    let summary: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    // Reused and rewritten outputs alike match their schemas.
+    assert_eq!(validate_outputs(&out), 3, "two scans and the summary");
+    let summary = read_summary_file(&out.join("summary.json"));
     assert!(
         summary["domains"]
             .as_array()

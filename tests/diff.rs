@@ -3,7 +3,6 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
 
 fn scan_example(which: &str, model: &str) -> Run {
     let zones = example(&format!("bollebygd/{which}")).display().to_string();
@@ -35,6 +34,7 @@ fn diff(before: &Run, after: &Run, extra: &[&str]) -> (std::process::Output, tem
         .args(extra)
         .output()
         .unwrap();
+    validate_outputs(out.path());
     (output, out)
 }
 
@@ -48,9 +48,7 @@ fn the_move_to_exchange_online_adds_us_law_and_removes_the_server_room() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let d: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("diff.json")).unwrap())
-            .unwrap();
+    let d = read_diff_file(&out.path().join("diff.json"));
     let items = |cat: &str, change: &str| -> Vec<String> {
         d[cat]
             .as_array()
@@ -116,9 +114,7 @@ fn two_scans_of_the_same_zones_have_no_change_and_fail_on_new_gates_scheduled_re
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let d: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("diff.json")).unwrap())
-            .unwrap();
+    let d = read_diff_file(&out.path().join("diff.json"));
     for cat in ["flows", "providers", "sites", "findings"] {
         assert!(
             d[cat]

@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 use transfermap::dns::zone_server::{ZoneServer, expand_zone_paths};
@@ -85,14 +86,188 @@ impl Run {
     }
 
     /// `scan.json`, checked to read back as a scan (the exchange format
-    /// between commands must round-trip).
+    /// between commands must round-trip) and against its schema.
     pub fn scan(&self) -> Value {
-        let text = self.file("scan.json");
-        if let Err(e) = transfermap::model::scan::read_scan(&text) {
-            panic!("scan.json does not read back: {e}");
-        }
-        serde_json::from_str(&text).expect("scan.json is JSON")
+        self.scan_at("scan.json")
     }
+
+    /// A `scan.json` under the output folder (`example.se/scan.json` in a
+    /// batch), checked like [`Run::scan`].
+    pub fn scan_at(&self, name: &str) -> Value {
+        read_scan_file(&self.out.path().join(name))
+    }
+
+    /// `summary.json` of a batch, checked against its schema.
+    pub fn summary(&self) -> Value {
+        read_summary_file(&self.out.path().join("summary.json"))
+    }
+}
+
+/// The committed schemas (`docs/schema/`).
+pub fn schema_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schema")
+}
+
+/// The three files other programs read, each with its committed schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonOutput {
+    Scan,
+    Diff,
+    Summary,
+}
+
+impl JsonOutput {
+    pub fn name(self) -> &'static str {
+        match self {
+            JsonOutput::Scan => "scan",
+            JsonOutput::Diff => "diff",
+            JsonOutput::Summary => "summary",
+        }
+    }
+
+    fn validator(self) -> &'static jsonschema::Validator {
+        static SCAN: OnceLock<jsonschema::Validator> = OnceLock::new();
+        static DIFF: OnceLock<jsonschema::Validator> = OnceLock::new();
+        static SUMMARY: OnceLock<jsonschema::Validator> = OnceLock::new();
+        let cell = match self {
+            JsonOutput::Scan => &SCAN,
+            JsonOutput::Diff => &DIFF,
+            JsonOutput::Summary => &SUMMARY,
+        };
+        cell.get_or_init(|| {
+            let path = schema_dir().join(format!("{}.schema.json", self.name()));
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(&schema)
+                .unwrap_or_else(|e| panic!("{} is not a valid schema: {e}", path.display()))
+        })
+    }
+
+    /// Every place where `value` breaks the schema, as `instance path:
+    /// message (schema path)`; empty when it conforms.
+    pub fn violations(self, value: &Value) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self.validator().iter_errors(value) {
+            describe(&e, &mut out);
+        }
+        out
+    }
+
+    /// Panic, naming each violation, unless `value` conforms to the schema.
+    pub fn check(self, value: &Value, what: &str) {
+        let violations = self.violations(value);
+        assert!(
+            violations.is_empty(),
+            "{what} does not match docs/schema/{}.schema.json:\n{}",
+            self.name(),
+            violations.join("\n")
+        );
+    }
+}
+
+/// One violation as `instance path: message (schema path)`. Where no
+/// alternative of a `oneOf`/`anyOf` matched but one of them is the one the
+/// value meant (its tag matched, it has the right type), that one's own
+/// errors are given instead: `'resolver' is a required property` says
+/// more than "not valid under any of the schemas".
+fn describe(e: &jsonschema::ValidationError<'_>, out: &mut Vec<String>) {
+    use jsonschema::error::ValidationErrorKind as Kind;
+    if let Kind::OneOfNotValid { context } | Kind::AnyOf { context } = e.kind() {
+        let meant: Vec<_> = context
+            .iter()
+            .filter(|errors| {
+                !errors.iter().any(|b| {
+                    matches!(b.kind(), Kind::Constant { .. })
+                        || (matches!(b.kind(), Kind::Type { .. })
+                            && b.instance_path() == e.instance_path())
+                })
+            })
+            .collect();
+        if let [errors] = meant.as_slice()
+            && !errors.is_empty()
+        {
+            for b in errors.iter() {
+                describe(b, out);
+            }
+            return;
+        }
+    }
+    let mut message = e.to_string();
+    if message.len() > 300 {
+        let cut = (0..=300).rev().find(|i| message.is_char_boundary(*i));
+        message.truncate(cut.unwrap_or(0));
+        message.push_str(" …");
+    }
+    let at = e.instance_path().to_string();
+    let at = if at.is_empty() { "(top level)" } else { &at };
+    out.push(format!("{at}: {message} (schema {})", e.schema_path()));
+}
+
+fn read_json(path: &Path) -> (String, Value) {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{} missing: {e}", path.display()));
+    let value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    (text, value)
+}
+
+/// Check every `scan.json`, `diff.json` and `summary.json` under `dir`
+/// (a batch writes one folder per domain) against its schema; returns
+/// how many there were.
+pub fn validate_outputs(dir: &Path) -> usize {
+    let mut count = 0;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    for entry in entries {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            count += validate_outputs(&path);
+            continue;
+        }
+        match path.file_name().and_then(|n| n.to_str()) {
+            Some("scan.json") => {
+                read_scan_file(&path);
+            }
+            Some("diff.json") => {
+                read_diff_file(&path);
+            }
+            Some("summary.json") => {
+                read_summary_file(&path);
+            }
+            _ => continue,
+        }
+        count += 1;
+    }
+    count
+}
+
+/// A `scan.json`: it must read back as a scan and match its schema.
+pub fn read_scan_file(path: &Path) -> Value {
+    let (text, value) = read_json(path);
+    if let Err(e) = transfermap::model::scan::read_scan(&text) {
+        panic!("{} does not read back: {e}", path.display());
+    }
+    JsonOutput::Scan.check(&value, &path.display().to_string());
+    value
+}
+
+/// A `diff.json`, checked against its schema.
+pub fn read_diff_file(path: &Path) -> Value {
+    let (_, value) = read_json(path);
+    JsonOutput::Diff.check(&value, &path.display().to_string());
+    value
+}
+
+/// A `summary.json`, checked against its schema.
+pub fn read_summary_file(path: &Path) -> Value {
+    let (_, value) = read_json(path);
+    JsonOutput::Summary.check(&value, &path.display().to_string());
+    value
 }
 
 pub fn run(args: &[&str]) -> Run {
@@ -103,6 +278,8 @@ pub fn run(args: &[&str]) -> Run {
         .arg(out.path())
         .output()
         .expect("run transfermap");
+    // Whatever the run wrote for other programs must match its schema.
+    validate_outputs(out.path());
     Run { output, out }
 }
 

@@ -14,10 +14,13 @@ use crate::geo::GeoFacts;
 use crate::spf::SpfTree;
 
 /// A mail exchanger named by an MX record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MailExchanger {
+    /// The MX preference: lower is tried first.
     pub preference: u16,
+    /// The host name that receives the mail.
     pub host: String,
+    /// The MX answer that names it.
     pub evidence: EvidenceId,
     /// No MX record: mail goes to the domain's own address (RFC 5321 §5.1).
     #[serde(default)]
@@ -25,10 +28,13 @@ pub struct MailExchanger {
 }
 
 /// The MX lookup of one domain.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MxSet {
+    /// The domain asked about.
     pub domain: String,
+    /// Its mail exchangers, as the MX answer lists them.
     pub exchangers: Vec<MailExchanger>,
+    /// The MX answer.
     pub evidence: EvidenceId,
     /// The MX question was answered (with records, no data or NXDOMAIN).
     /// When it failed, nothing is known about the domain's mail exchangers:
@@ -37,27 +43,45 @@ pub struct MxSet {
 }
 
 /// A name resolved to addresses, CNAMEs followed.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HostResolution {
     /// `(alias, target, evidence)` for each CNAME met, in order.
     pub aliases: Vec<(String, String, EvidenceId)>,
     /// The name the addresses belong to (the end of the CNAME chain).
     pub canonical: String,
+    /// `(address, evidence)` for each A and AAAA record of that name.
+    #[schemars(with = "Vec<(crate::schema::IpAddrText, EvidenceId)>")]
     pub addresses: Vec<(IpAddr, EvidenceId)>,
+    /// What stopped the resolution (a CNAME loop, too long a chain).
     pub problems: Vec<String>,
 }
 
 /// A problem about the domain as a whole (not a transfer): e.g. an SPF
 /// record that breaks the RFC 7208 lookup limit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DomainProblem {
+    /// What kind of problem.
     pub code: ProblemCode,
+    /// The problem in words.
     pub message: String,
+    /// The evidence that shows it (empty when no single answer does).
     pub evidence: Vec<EvidenceId>,
 }
 
 /// What kind of problem: a stable code, as `scan.json` spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProblemCode {
     /// More DNS-querying SPF terms than RFC 7208 allows.
@@ -66,7 +90,9 @@ pub enum ProblemCode {
     SpfProblem,
     /// No MX record that receives mail.
     NoMx,
+    /// A fault in the DMARC record (a malformed tag or report address …).
     DmarcProblem,
+    /// A fault in the TLS-RPT record.
     TlsRptProblem,
     /// The domain's cap on DNS questions was reached: the rest was not asked.
     QueryCap,
@@ -85,17 +111,27 @@ impl ProblemCode {
     }
 }
 
-/// Everything stage 1 found.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// What collection, the first stage of a scan, found about the domain:
+/// DNS answers and geolocation, before any interpretation.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Collection {
+    /// The domain collected (ASCII).
     pub domain: String,
+    /// The DNS server asked, as in the scan.
     pub resolver: String,
+    /// When collection began (UTC).
     pub started: DateTime<Utc>,
+    /// When collection ended (UTC).
     pub finished: DateTime<Utc>,
+    /// The domain's MX: where inbound mail goes.
     pub mx: MxSet,
+    /// The domain's SPF policy and every record it includes.
     pub spf: SpfTree,
+    /// The DMARC record; `null` when the domain publishes none.
     pub dmarc: Option<DmarcRecord>,
+    /// The answer to the `_dmarc` question, record or not.
     pub dmarc_evidence: EvidenceId,
+    /// `autodiscover.<domain>` resolved: where mail clients are set up from.
     pub autodiscover: HostResolution,
     /// DKIM, MTA-STS, TLS-RPT, discovery names, verification tokens.
     pub families: Families,
@@ -104,7 +140,9 @@ pub struct Collection {
     /// Every host name met, resolved.
     pub hosts: BTreeMap<String, HostResolution>,
     /// Geolocation of every address and of both ends of every SPF network.
+    #[schemars(with = "BTreeMap<crate::schema::IpAddrText, GeoFacts>")]
     pub geo: BTreeMap<IpAddr, GeoFacts>,
+    /// Problems of the domain's configuration found while collecting.
     pub problems: Vec<DomainProblem>,
     /// Distinct DNS questions this domain needed (answered from the run's cache or asked).
     pub queries: usize,

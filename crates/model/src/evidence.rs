@@ -10,8 +10,21 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// Index into [`EvidenceLog::items`]; stable within one scan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// An evidence item's number: its index in the scan's `evidence` list,
+/// stable within one scan.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(transparent)]
 pub struct EvidenceId(pub usize);
 
@@ -79,6 +92,23 @@ impl From<EvidenceId> for EvidenceIds {
     }
 }
 
+/// A non-empty list of distinct evidence ids.
+impl schemars::JsonSchema for EvidenceIds {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EvidenceIds".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "The evidence items (indexes into `evidence`) this rests on: never empty.",
+            "type": "array",
+            "items": generator.subschema_for::<EvidenceId>(),
+            "minItems": 1,
+            "uniqueItems": true,
+        })
+    }
+}
+
 impl<'de> Deserialize<'de> for EvidenceIds {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let ids = Vec::<EvidenceId>::deserialize(d)?;
@@ -89,22 +119,27 @@ impl<'de> Deserialize<'de> for EvidenceIds {
 
 /// How a DNS query ended. Failures are evidence too: a missing record or a
 /// server that never answered is part of what was observed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "status", content = "detail")]
 pub enum DnsOutcome {
+    /// The server answered with records.
     Answer,
     /// The name does not exist (RCODE 3).
     NxDomain,
     /// The name exists but has no record of this type.
     NoData,
+    /// The server failed to answer (SERVFAIL, RCODE 2).
     ServFail,
+    /// The server refused to answer (REFUSED, RCODE 5).
     Refused,
+    /// No answer came in time, retries included.
     Timeout,
     /// Not asked: the domain's cap on DNS questions (the number) was reached.
     QueryCap(usize),
     /// The server cut the answer short, even over TCP: only this many
     /// records came, and the rest is unknown.
     Truncated(usize),
+    /// Any other failure (the message).
     Error(String),
 }
 
@@ -132,10 +167,13 @@ impl DnsOutcome {
 }
 
 /// One DNS question and everything its answer said.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DnsAnswer {
+    /// The name asked about.
     pub name: String,
+    /// The record type asked for.
     pub record_type: crate::records::RecordType,
+    /// How the question ended.
     pub outcome: DnsOutcome,
     /// The answer records in presentation format, e.g. `MX 10 mx1.example.`.
     pub records: Vec<String>,
@@ -146,19 +184,24 @@ pub struct DnsAnswer {
 }
 
 /// One lookup of an address in a MaxMind-format database.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GeoLookup {
+    /// The IP address looked up.
     pub address: String,
     // Shared text (`Arc<str>`): a batch records hundreds of thousands of
     // lookups that name the same three databases and the same networks.
     /// What the database is used for: `registry-country`, `geolocated-country` or `asn`.
     pub role: Arc<str>,
+    /// The database file.
     pub database: Arc<str>,
+    /// The type the database declares, e.g. `GeoLite2-Country`.
     pub database_type: Arc<str>,
+    /// When the database was built, as it says.
     pub build_date: Arc<str>,
     /// The network the database matched, e.g. `40.107.0.0/16`.
     pub network: Option<Arc<str>>,
-    /// The value found, e.g. `NL` or `AS8075 Microsoft Corporation`; `None` when the address is not in the database.
+    /// The value found, e.g. `NL` or `AS8075 Microsoft Corporation`; `null`
+    /// when the address is not in the database.
     pub value: Option<Arc<str>>,
     /// Why the database could not answer, when it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -166,31 +209,44 @@ pub struct GeoLookup {
 }
 
 /// One entry of the knowledge base (`maps/`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MapEntry {
     /// File inside the maps directory, e.g. `providers/microsoft.toml`.
     pub file: String,
+    /// The line of the entry in that file.
     pub line: usize,
     /// What kind of entry: `provider`, `service`, `site`, `declaration`, `fingerprint`, …
     pub entry: String,
     /// The entry's id (or, for a fingerprint, its pattern).
     pub entry_id: String,
+    /// Where the entry's facts come from (usually the provider's own
+    /// published page).
     pub source: String,
+    /// When a person last checked the entry against its source.
     pub checked: NaiveDate,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What was observed: a DNS answer, a geolocation lookup or a map entry,
+/// told apart by `kind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Observation {
+    /// A DNS question and its answer (measured).
     Dns(DnsAnswer),
+    /// A lookup in a geolocation database (measured).
     Geo(GeoLookup),
+    /// An entry of the knowledge base (declared, or a legal rule).
     Map(MapEntry),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One observation, numbered, with the time it was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evidence {
+    /// Its number, which nodes, edges and findings cite.
     pub id: EvidenceId,
+    /// When it was observed (UTC).
     pub at: DateTime<Utc>,
+    /// The observation itself; its fields sit beside `id` and `at`.
     #[serde(flatten)]
     pub observed: Observation,
 }

@@ -13,25 +13,35 @@ use crate::key::NodeKey;
 use crate::legal::LegalStatus;
 
 /// One step of a path: an edge with its evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Hop {
+    /// The node the step starts at.
     pub from: NodeKey,
+    /// The node the step ends at.
     pub to: NodeKey,
+    /// The kind of the edge taken.
     pub edge: EdgeKind,
+    /// The edge's detail, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The evidence the edge rests on.
     pub evidence: EvidenceIds,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One path from the personal data to a third country or a third
+/// country's law, or a fact about the domain itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
-    /// `F1`, `F2`, … in the order of the report (not stable across scans;
-    /// [`Finding::key`] is).
+    /// `F1`, `F2`, … in the order of the report. Not stable across scans:
+    /// the rule, `entry`, `subject` and `country` together are.
     pub id: String,
+    /// The rule that found it.
     pub rule: RuleCode,
+    /// How serious it is.
     pub severity: Severity,
+    /// The kind of knowledge it rests on.
     pub basis: Basis,
-    /// ISO code of the third country reached; `None` for findings that are
+    /// ISO code of the third country reached; absent for findings that are
     /// not a transfer (TM109, TM110, TM201).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
@@ -42,11 +52,13 @@ pub struct Finding {
     pub entry: NodeKey,
     /// The node that is in, or under the law of, the third country.
     pub subject: NodeKey,
+    /// The steps from the personal data to `subject`, each with its evidence.
     pub path: Vec<Hop>,
-    /// The legal status of the transfer on `as_of`; `None` when the finding
+    /// The legal status of the transfer on `as_of`; absent when the finding
     /// is not a transfer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<LegalStatus>,
+    /// The date the status is judged on.
     pub as_of: NaiveDate,
     /// What the finding is about, beyond its path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,25 +80,34 @@ impl Finding {
 }
 
 /// What a finding is about, as facts (the renderers word them).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Note {
     /// TM105: the sub-processor reached.
-    Subprocessor { name: String, function: String },
+    Subprocessor {
+        /// Its name, as the provider publishes it.
+        name: String,
+        /// What it does for the service, as the provider publishes it.
+        function: String,
+    },
     /// TM109: the address, where it is geolocated and where its network's
     /// holder is registered.
     Disagreement {
+        /// The IP address.
         address: String,
+        /// The country it is geolocated in (ISO code).
         geolocated: String,
+        /// The country its network's holder is registered in (ISO code).
         registered: String,
     },
     /// TM110: something on a flow that no map entry explains.
     Unattributed {
+        /// What kind of thing it is.
         what: Unknown,
         /// The host name, token prefix or SPF record.
         name: String,
-        /// For [`Unknown::Network`]: the networks of the record `name` that
-        /// nothing explains.
+        /// For `network`: the networks of the record `name` that nothing
+        /// explains.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         networks: Vec<String>,
         /// Holders of the networks it is in, when known.
@@ -94,14 +115,21 @@ pub enum Note {
         holders: Vec<String>,
     },
     /// TM201: the SPF record's DNS-querying terms, and the limit.
-    LookupLimit { terms: usize, limit: usize },
+    LookupLimit {
+        /// The DNS-querying terms counted.
+        terms: usize,
+        /// The most RFC 7208 allows (10).
+        limit: usize,
+    },
 }
 
 /// What kind of thing is not attributed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Unknown {
+    /// A host name.
     Host,
+    /// A verification token.
     Token,
     /// SPF `ip4:`/`ip6:` networks of one record.
     Network,
@@ -109,12 +137,30 @@ pub enum Unknown {
     Include,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// How serious a finding is.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Personal data itself reaches a third country.
     High,
+    /// Personal data may reach a third country or its law, or metadata does.
     Medium,
+    /// An indirect exposure (a network operator's law), or something no
+    /// map entry explains.
     Low,
+    /// For information: not a transfer by itself.
     Info,
 }
 
@@ -144,7 +190,7 @@ impl Severity {
 }
 
 /// The kinds of knowledge a finding can rest on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Basis {
     /// From DNS answers and geolocation databases.
@@ -158,28 +204,60 @@ pub enum Basis {
 }
 
 /// The stable code of a rule. Codes never change meaning; new rules get new codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum RuleCode {
+    /// TM101 address-outside-eea: a server the data reaches is geolocated outside the EU/EEA.
     #[serde(rename = "TM101")]
     Tm101,
+    /// TM102 declared-site-outside-eea: the provider declares storage or processing outside the
+    /// EU/EEA.
     #[serde(rename = "TM102")]
     Tm102,
+    /// TM103 third-country-law: a provider on the path is under a third country's law (CLOUD
+    /// Act, FISA 702).
     #[serde(rename = "TM103")]
     Tm103,
+    /// TM104 network-operator-third-country: the network's holder is registered outside the
+    /// EU/EEA (its jurisdiction, not the server's location).
     #[serde(rename = "TM104")]
     Tm104,
+    /// TM105 subprocessor-third-country: a sub-processor the provider publishes is in a third
+    /// country.
     #[serde(rename = "TM105")]
     Tm105,
+    /// TM106 failure-reports-third-country: DMARC failure reports (`ruf`: headers and content)
+    /// reach a third country or its law.
     #[serde(rename = "TM106")]
     Tm106,
+    /// TM107 report-metadata-third-country: aggregate reports (DMARC `rua`, TLS-RPT: metadata)
+    /// reach a third country or its law.
     #[serde(rename = "TM107")]
     Tm107,
+    /// TM108 spf-sender-third-country: the SPF record authorises senders geolocated outside the
+    /// EU/EEA.
     #[serde(rename = "TM108")]
     Tm108,
+    /// TM109 registry-geolocation-disagree: the registry and geolocated country of an address
+    /// differ.
     #[serde(rename = "TM109")]
     Tm109,
+    /// TM110 unattributed-host: a host, token, SPF record or network on a data flow is not
+    /// attributed to any known provider; unknown is not EU-only.
     #[serde(rename = "TM110")]
     Tm110,
+    /// TM201 spf-lookup-limit: the SPF record needs more than 10 DNS lookups (RFC 7208).
     #[serde(rename = "TM201")]
     Tm201,
 }

@@ -6,22 +6,45 @@ use serde::{Deserialize, Serialize};
 use crate::evidence::EvidenceIds;
 use crate::key::NodeKey;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// What a node stands for, as drawn.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum NodeKind {
+    /// The organisation.
     Organisation,
     /// Where the traversal starts: the organisation's e-mail and mailboxes.
     PersonalData,
+    /// A domain name or a record under one: a report domain, an SPF
+    /// record, a DKIM selector, a verification token.
     Domain,
+    /// A host name.
     Host,
+    /// An IP address.
     Address,
     /// A network named in SPF (`ip4:`/`ip6:`).
     AddressRange,
     /// An autonomous system and its holder.
     Network,
+    /// A service in the maps (e.g. Exchange Online).
     Service,
+    /// A company: a provider, a sub-processor, or an operator from the
+    /// organisation's model.
     Provider,
+    /// A datacenter site, from the maps or the organisation's model.
     Site,
+    /// A country.
     Country,
     /// A third country's law that can compel access (CLOUD Act, FISA 702).
     Regime,
@@ -30,7 +53,20 @@ pub enum NodeKind {
     Component,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// What an edge means.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum EdgeKind {
     /// The organisation holds the personal data.
@@ -57,11 +93,16 @@ pub enum EdgeKind {
     SubProcesses,
     /// Mail passes from one part of the organisation's system to the next (model).
     FlowsTo,
+    /// A host name has this address (A/AAAA).
     ResolvesTo,
+    /// A name is an alias (CNAME) of another.
     AliasOf,
     /// A host or record belongs to a service (fingerprint).
     PartOf,
+    /// An address is announced by an autonomous system (routing data).
     AnnouncedBy,
+    /// A host, service, site or component is run by a company
+    /// (fingerprint, maps or the organisation's model).
     OperatedBy,
     /// A company is owned by its parent.
     OwnedBy,
@@ -69,7 +110,9 @@ pub enum EdgeKind {
     LocatedIn,
     /// The network's holder is registered in a country (registry data).
     RegisteredIn,
+    /// A company is incorporated in a country.
     IncorporatedIn,
+    /// A company is subject to a third country's law (CLOUD Act, FISA 702).
     SubjectTo,
 }
 
@@ -145,36 +188,52 @@ impl EdgeKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A node of the transfer graph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Node {
+    /// Its stable key, the same in every scan.
     pub key: NodeKey,
+    /// What it stands for.
     pub kind: NodeKind,
+    /// Its name as shown in reports.
     pub label: String,
     /// For countries, sites, providers and regimes: the ISO country code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// The evidence it rests on.
     pub evidence: EvidenceIds,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An edge of the transfer graph, without its ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Edge {
+    /// What the edge means.
     pub kind: EdgeKind,
+    /// More about it, e.g. `rua` or `ruf` for reports, the fingerprint
+    /// that matched for `part-of`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The evidence it rests on.
     pub evidence: EvidenceIds,
 }
 
-/// The serialised form: nodes, and edges between node keys.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The transfer graph as written: nodes, and edges between node keys.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GraphData {
+    /// Every node, each once.
     pub nodes: Vec<Node>,
+    /// Every edge between two nodes.
     pub edges: Vec<EdgeData>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// An edge from one node to another.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EdgeData {
+    /// The node it starts at.
     pub from: NodeKey,
+    /// The node it ends at.
     pub to: NodeKey,
+    /// Its kind, detail and evidence, beside `from` and `to`.
     #[serde(flatten)]
     pub edge: Edge,
 }

@@ -18,6 +18,7 @@ pub enum NodeKey {
     Organisation(String),
     /// The organisation's e-mail and mailboxes: where every path starts.
     PersonalData(String),
+    /// A host name (mail exchanger, SPF host, discovery target …).
     Host(String),
     /// A mail domain reports are sent to.
     Domain(String),
@@ -27,6 +28,7 @@ pub enum NodeKey {
     Dkim(String),
     /// A verification token's prefix, lower case (`ms`, `google-site-verification`).
     Token(String),
+    /// An IP address a host resolved to.
     Address(IpAddr),
     /// A network named in SPF.
     Range(IpNet),
@@ -52,27 +54,28 @@ pub enum NodeKey {
     Regime(String),
 }
 
-/// Prefixes in the order they are tried when reading (`site:model:` before `site:`).
-const PREFIXES: &[&str] = &[
-    "org:",
-    "data:",
-    "host:",
-    "domain:",
-    "spf:",
-    "dkim:",
-    "token:",
-    "addr:",
-    "range:",
-    "as:",
-    "service:",
-    "provider:",
-    "subprocessor:",
-    "operator:",
-    "site:model:",
-    "site:",
-    "component:",
-    "country:",
-    "regime:",
+/// Prefixes in the order they are tried when reading (`site:model:` before
+/// `site:`), each with what its value is: the schema lists both.
+const PREFIXES: &[(&str, &str)] = &[
+    ("org:", "the organisation (its mail domain)"),
+    ("data:", "the organisation's e-mail and mailboxes"),
+    ("host:", "a host name"),
+    ("domain:", "a mail domain reports are sent to"),
+    ("spf:", "the SPF record of a domain"),
+    ("dkim:", "a DKIM selector name"),
+    ("token:", "a verification token's prefix"),
+    ("addr:", "an IP address"),
+    ("range:", "a network named in SPF (address/prefix length)"),
+    ("as:", "an autonomous system number"),
+    ("service:", "a service in the maps"),
+    ("provider:", "a provider (legal entity) in the maps"),
+    ("subprocessor:", "a sub-processor a provider publishes"),
+    ("operator:", "an operator named by the organisation's model"),
+    ("site:model:", "a site named by the organisation's model"),
+    ("site:", "a datacenter site in the maps"),
+    ("component:", "a component of the organisation's own system"),
+    ("country:", "a country (ISO code)"),
+    ("regime:", "a legal regime in the maps"),
 ];
 
 impl NodeKey {
@@ -144,7 +147,7 @@ impl fmt::Display for NodeKey {
 impl FromStr for NodeKey {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, String> {
-        let Some(prefix) = PREFIXES.iter().find(|p| text.starts_with(**p)) else {
+        let Some((prefix, _)) = PREFIXES.iter().find(|(p, _)| text.starts_with(*p)) else {
             return Err(format!("`{text}` is not a node key (kind:value)"));
         };
         let v = &text[prefix.len()..];
@@ -170,6 +173,36 @@ impl FromStr for NodeKey {
             "component:" => NodeKey::Component(s()),
             "country:" => NodeKey::Country(s()),
             _ => NodeKey::Regime(s()),
+        })
+    }
+}
+
+/// Written as a string, `kind:value`: the schema is a string whose
+/// pattern admits the known prefixes.
+impl schemars::JsonSchema for NodeKey {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NodeKey".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let alternatives: Vec<String> = PREFIXES
+            .iter()
+            .map(|(p, _)| p.trim_end_matches(':').to_string())
+            .collect();
+        let pattern = format!("^(?:{}):", alternatives.join("|"));
+        let kinds: Vec<String> = PREFIXES
+            .iter()
+            .map(|(p, what)| format!("`{p}` {what}"))
+            .collect();
+        let description = format!(
+            "A node of the transfer graph, written `kind:value` (e.g. `host:mx1.example.se`); \
+             stable across scans. Kinds: {}.",
+            kinds.join("; ")
+        );
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": pattern,
+            "description": description,
         })
     }
 }

@@ -6,34 +6,43 @@ use serde::{Deserialize, Serialize};
 
 /// What an adequacy decision that covers only part of a country asks of
 /// the recipient.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Condition {
     /// The recipient (or its parent) is certified under a framework, e.g.
     /// the EU–US Data Privacy Framework.
-    CertifiedUnder { framework: String },
+    CertifiedUnder {
+        /// The framework's name.
+        framework: String,
+    },
     /// The recipient is within the decision's limited scope (e.g. the
     /// Republic of Korea: organisations under its data protection act).
     WithinScope,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The legal status of a transfer to a country on a date (GDPR chapter V).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum LegalStatus {
     /// Inside the EU/EEA: not a transfer under GDPR chapter V.
     EuEea,
     /// An adequacy decision covers the whole country.
     Adequate {
+        /// The decision, e.g. `Commission Implementing Decision (EU) 2023/1795`.
         decision: String,
+        /// The decision's id in the maps (`adequacy.toml`).
         adequacy_id: String,
     },
     /// An adequacy decision covers only part (e.g. certified organisations).
     AdequateIf {
+        /// The decision, e.g. `Commission Implementing Decision (EU) 2023/1795`.
         decision: String,
+        /// The decision's id in the maps (`adequacy.toml`).
         adequacy_id: String,
+        /// What the decision asks of the recipient.
         condition: Condition,
         /// Whether the recipient meets the condition, when the maps know
-        /// (`None`: nothing is recorded about it, so it is not known).
+        /// (`null`: nothing is recorded about it, so it is not known).
         met: Option<bool>,
     },
     /// No adequacy decision: art. 46 safeguards (SCCs, BCRs) and a transfer
@@ -41,6 +50,7 @@ pub enum LegalStatus {
     NoAdequacy {
         /// The latest decision that no longer applies, e.g. Privacy Shield.
         ended: Option<String>,
+        /// The date it stopped applying.
         ended_on: Option<NaiveDate>,
     },
 }

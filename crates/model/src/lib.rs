@@ -19,6 +19,7 @@ pub mod key;
 pub mod legal;
 pub mod records;
 pub mod scan;
+pub mod schema;
 pub mod spf;
 pub mod summary;
 

@@ -11,19 +11,38 @@ use crate::evidence::{DnsOutcome, EvidenceId, EvidenceLog};
 
 /// The record types the tool asks for. Serialised as DNS spells them
 /// (`"MX"`, `"AAAA"`), as in recordings and evidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum RecordType {
+    /// An IPv4 address.
     A,
+    /// An IPv6 address.
     #[serde(rename = "AAAA")]
     Aaaa,
+    /// An alias: the name stands for another.
     #[serde(rename = "CNAME")]
     Cname,
+    /// A mail exchanger: where the domain's mail is delivered.
     #[serde(rename = "MX")]
     Mx,
+    /// Text: SPF, DMARC, TLS-RPT, DKIM keys, verification tokens.
     #[serde(rename = "TXT")]
     Txt,
+    /// A service location (host and port), e.g. for Teams/Skype.
     #[serde(rename = "SRV")]
     Srv,
+    /// A reverse lookup: the name of an address.
     #[serde(rename = "PTR")]
     Ptr,
 }

@@ -24,31 +24,48 @@ pub const SCAN_FORMAT: &str = "transfermap-scan";
 /// not observed, destinations, countries and parties decided by the analysis.
 pub const SCAN_FORMAT_VERSION: u32 = 2;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Which knowledge base (maps) the scan used.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MapsInfo {
+    /// Where the maps came from: `embedded` (built into the tool) or a directory.
     pub origin: String,
+    /// The map files read, relative to the maps directory.
     pub files: Vec<String>,
 }
 
 /// Everything one scan found, as written to `scan.json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Scan {
+    /// Always `transfermap-scan`.
     pub format: String,
+    /// The format version; it changes when the shape of the file changes.
     pub version: u32,
+    /// The transfermap version that wrote the file.
     pub tool_version: String,
     /// The domain as queried (ASCII; IDN labels in punycode).
     pub domain: String,
     /// The domain as people write it (IDN labels in Unicode).
     #[serde(default)]
     pub display_domain: String,
+    /// The date whose law the findings are judged by (adequacy decisions,
+    /// certifications).
     pub as_of: NaiveDate,
+    /// The organisation's country (ISO code), which selects the providers'
+    /// data-location statements that apply: given, or from the domain's
+    /// country-code TLD; `null` when neither says.
     pub customer_country: Option<String>,
+    /// The DNS server asked (`IP:port`), or what answered instead (zone
+    /// files, a replayed recording).
     pub resolver: String,
     /// Zones served from files, when the scan ran offline.
     pub zone_files: Vec<String>,
+    /// When collection began (UTC).
     pub started: DateTime<Utc>,
+    /// When the scan was complete (UTC).
     pub finished: DateTime<Utc>,
+    /// The knowledge base used.
     pub maps: MapsInfo,
+    /// The geolocation databases used.
     pub geodata: Vec<DatabaseInfo>,
     /// Distinct DNS questions this domain needed (answered from the run's cache or asked).
     pub queries: usize,
@@ -58,9 +75,13 @@ pub struct Scan {
     /// What was not observed: each failed question or lookup, and what it
     /// leaves unknown. Unknown is not EU-only.
     pub gaps: Vec<Gap>,
+    /// Problems of the domain's own configuration that are not transfers
+    /// (an SPF record over the lookup limit, no MX, …).
     pub problems: Vec<DomainProblem>,
     /// Every way e-mail leaves the mailboxes, and what it reaches.
     pub flows: Vec<Flow>,
+    /// Every path to a third country or a third country's law, and the
+    /// notes about the domain, in report order.
     pub findings: Vec<Finding>,
     /// Every third country reached, once per distinct legal status, the
     /// most demanding first within a country.
@@ -70,13 +91,28 @@ pub struct Scan {
     pub countries: BTreeMap<String, CountryFacts>,
     /// The companies the data reaches, with the law they are under.
     pub parties: Vec<Party>,
+    /// The transfer graph: every node and edge, each with its evidence.
     pub graph: GraphData,
+    /// Every observation the scan rests on; item `n` has id `n`.
     pub evidence: Vec<Evidence>,
+    /// What collection found, before any interpretation.
     pub collection: Collection,
 }
 
 /// Whether a scan saw everything it asked about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ScanStatus {
     /// Every question answered, every lookup made.
@@ -99,21 +135,23 @@ impl ScanStatus {
 }
 
 /// One thing that was asked and not observed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Gap {
     /// The question (`name`/`type`) or, for a geolocation lookup, the address.
     pub asked: String,
+    /// The record type asked for; absent for a geolocation lookup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordType>,
     /// How it ended (`timeout`, `SERVFAIL`, `error: …`).
     pub outcome: String,
     /// What the answer would have shown.
     pub unknown: Unobserved,
+    /// The evidence item that records the failure.
     pub evidence: EvidenceId,
 }
 
 /// What a failed question or lookup leaves unknown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", content = "name", rename_all = "kebab-case")]
 pub enum Unobserved {
     /// The domain's MX: where inbound mail goes.
@@ -138,27 +176,33 @@ pub enum Unobserved {
     HostAddresses(String),
     /// A geolocation database could not answer for an address.
     Geolocation(String),
+    /// Anything else (the name asked).
     Other(String),
 }
 
 /// One third country reached under one legal status, and what reaches it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Destination {
+    /// The third country (ISO code).
     pub country: String,
+    /// The legal status of the transfers there on `as_of`.
     pub status: LegalStatus,
     /// The parties on the paths whose certification (or its absence)
     /// decided the status.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<NodeKey>,
+    /// The rules of the findings that reach it.
     pub rules: Vec<RuleCode>,
     /// The findings (`F` ids) with this country and status.
     pub findings: Vec<String>,
 }
 
 /// A country as the scan names it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CountryFacts {
+    /// Its name in English.
     pub name_en: String,
+    /// Its name in Swedish.
     pub name_sv: String,
     /// Its status on `as_of` for a recipient about whom nothing is known
     /// (an adequacy decision that covers only some recipients is not an
@@ -167,9 +211,11 @@ pub struct CountryFacts {
 }
 
 /// A company the data reaches.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Party {
+    /// Its node in the graph (`provider:`, `subprocessor:` or `operator:`).
     pub key: NodeKey,
+    /// Its legal name.
     pub name: String,
     /// Where it is incorporated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -181,7 +227,7 @@ pub struct Party {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub laws: Vec<String>,
     /// EU–US Data Privacy Framework certification (its own or a parent's)
-    /// on `as_of`: `None` when none is recorded in the maps.
+    /// on `as_of`; absent when the maps record nothing about it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpf_certified: Option<bool>,
     /// Whether the maps describe it (an operator from the organisation's

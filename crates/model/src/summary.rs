@@ -17,34 +17,57 @@ pub struct Target {
 }
 
 /// One line of the summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DomainRow {
+    /// The organisation's name from the domains file; `null` without one.
     pub name: Option<String>,
+    /// The domain as people write it.
     pub domain: String,
+    /// How its scan ended.
     pub status: RowStatus,
     /// The outputs are an earlier run's, reused by `--resume`.
     #[serde(default)]
     pub resumed: bool,
+    /// Why there is no scan, for status `error`; `null` otherwise.
     pub error: Option<String>,
     /// What was not observed, in short (`_dmarc.x.se/TXT: timeout`), when
     /// the status is partial or failed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gaps: Vec<String>,
+    /// The services its mail reaches.
     pub services: Vec<String>,
+    /// The companies that run them.
     pub providers: Vec<String>,
     /// Third countries any finding reaches.
     pub countries: Vec<String>,
+    /// Transfer findings from DNS and geolocation (measured).
     pub measured: usize,
+    /// Transfer findings from what providers state (declared).
     pub declared: usize,
+    /// Transfer findings from the law a party is under (legal).
     pub legal: usize,
+    /// Problems of the domain's own configuration.
     pub problems: usize,
+    /// Distinct DNS questions the domain needed.
     pub queries: usize,
     /// The most severe finding, if any.
     pub worst: Option<Severity>,
 }
 
 /// How one domain's scan ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum RowStatus {
     /// Everything asked was observed.
@@ -89,12 +112,17 @@ pub const SUMMARY_FORMAT: &str = "transfermap-summary";
 pub const SUMMARY_FORMAT_VERSION: u32 = 2;
 
 /// The summary across domains.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
+    /// Always `transfermap-summary`.
     pub format: String,
+    /// The format version; it changes when the shape of the file changes.
     pub version: u32,
+    /// The date the findings were judged on.
     pub as_of: chrono::NaiveDate,
+    /// The DNS server asked, or what answered instead.
     pub resolver: String,
+    /// One row per domain, in the order given.
     pub domains: Vec<DomainRow>,
     /// Provider → the domains whose mail reaches it.
     pub providers: BTreeMap<String, Vec<String>>,
