@@ -103,6 +103,9 @@ fn row_error(target: &Target, message: String) -> DomainRow {
         gaps: Vec::new(),
         services: Vec::new(),
         providers: Vec::new(),
+        mailbox: None,
+        mailbox_inferred: None,
+        gateways: Vec::new(),
         countries: Vec::new(),
         measured: 0,
         declared: 0,
@@ -122,6 +125,12 @@ pub fn row_from_scan(target: &Target, scan: &Scan, resumed: bool) -> DomainRow {
         services.extend(f.services.iter().cloned());
         providers.extend(f.providers.iter().cloned());
     }
+    let inbound = scan
+        .flows
+        .iter()
+        .filter(|f| f.kind == transfermap_model::graph::EdgeKind::DeliversTo);
+    let mailbox = inbound.clone().find_map(|f| f.mailbox.clone());
+    let gateways: BTreeSet<String> = inbound.flat_map(|f| f.gateways.iter().cloned()).collect();
     let transfers = scan.findings.iter().filter(|f| f.country.is_some());
     let countries: BTreeSet<String> = transfers
         .clone()
@@ -144,6 +153,12 @@ pub fn row_from_scan(target: &Target, scan: &Scan, resumed: bool) -> DomainRow {
             .collect(),
         services: services.into_iter().collect(),
         providers: providers.into_iter().collect(),
+        mailbox_inferred: mailbox
+            .as_ref()
+            .and_then(|m| m.inferred.as_ref())
+            .map(|i| i.strength),
+        mailbox: mailbox.map(|m| m.service),
+        gateways: gateways.into_iter().collect(),
         countries: countries.into_iter().collect(),
         measured: count(Basis::Measured),
         declared: count(Basis::Declared),

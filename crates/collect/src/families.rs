@@ -5,7 +5,7 @@
 
 use transfermap_model::evidence::EvidenceLog;
 pub use transfermap_model::families::{
-    DiscoveryName, DkimSelector, Families, TlsReportDestination, VerificationToken,
+    DiscoveryName, DkimSelector, Families, TenantHost, TlsReportDestination, VerificationToken,
 };
 use transfermap_model::records::{Lookup, QueryResult, RecordData, RecordType, canonical_name};
 
@@ -38,7 +38,40 @@ pub const DISCOVERY_NAMES: &[&str] = &[
     "msoid",
 ];
 
-pub const SRV_NAMES: &[&str] = &["_sip._tls", "_sipfederationtls._tcp"];
+/// SRV names clients look up: Teams/Skype federation and SIP, and
+/// `_autodiscover._tcp`, which some domains publish instead of an
+/// `autodiscover` CNAME (RFC 6186 style service location for Outlook).
+pub const SRV_NAMES: &[&str] = &["_sip._tls", "_sipfederationtls._tcp", "_autodiscover._tcp"];
+
+/// Exchange Online's inbound host for a domain: `contoso.se` receives at
+/// `contoso-se.mail.protection.outlook.com` (Microsoft's documented MX
+/// target for a custom domain). The host exists once the domain is set up
+/// in a Microsoft 365 tenant, whatever the MX points at.
+pub fn exchange_online_host(domain: &str) -> String {
+    format!("{}.mail.protection.outlook.com", domain.replace('.', "-"))
+}
+
+/// Whether the domain's records point at Microsoft 365 at all: a DKIM
+/// selector or autodiscover delegated to Microsoft, an SPF include of
+/// Exchange Online Protection, or an `MS=` token. Only then is the tenant
+/// host asked (a question about a name the domain does not publish).
+pub fn points_at_microsoft(f: &Families, spf_includes: &[String], autodiscover: &[String]) -> bool {
+    let ms_name = |n: &str| {
+        n.ends_with(".onmicrosoft.com")
+            || n.ends_with(".dkim.mail.microsoft")
+            || n == "autodiscover.outlook.com"
+            || n.ends_with(".outlook.com")
+    };
+    f.dkim.iter().any(|d| d.aliases.iter().any(|a| ms_name(a)))
+        || autodiscover.iter().any(|a| ms_name(a))
+        || f.discovery
+            .iter()
+            .any(|d| d.targets.iter().any(|t| t == "autodiscover.outlook.com"))
+        || spf_includes
+            .iter()
+            .any(|i| i == "spf.protection.outlook.com")
+        || f.tokens.iter().any(|t| t.prefix.eq_ignore_ascii_case("MS"))
+}
 
 /// TXT values that look like a verification token even when no fingerprint
 /// knows the vendor: they are reported as unknown, not ignored. A token is

@@ -58,7 +58,24 @@ pub async fn collect_domain<L: Lookup>(
 
     let autodiscover = resolve_host(dns, log, &autodiscover_name).await;
     let apex_txt = dns.query(log, &domain, RecordType::Txt).await;
-    let families = families::collect(dns, log, &domain, &apex_txt).await;
+    let mut families = families::collect(dns, log, &domain, &apex_txt).await;
+    let includes: Vec<String> = spf
+        .nodes()
+        .iter()
+        .filter(|n| n.reached_by.is_some())
+        .map(|n| n.domain.clone())
+        .collect();
+    let auto_targets: Vec<String> = autodiscover.aliases.iter().map(|a| a.1.clone()).collect();
+    if families::points_at_microsoft(&families, &includes, &auto_targets) {
+        let name = families::exchange_online_host(&domain);
+        let answer = dns.query(log, &name, RecordType::A).await;
+        let exists = answer.records.iter().any(|r| matches!(r, RecordData::A(_)));
+        families.tenant_host = Some(families::TenantHost {
+            name,
+            exists,
+            evidence: answer.evidence,
+        });
+    }
     let mut dmarc = dmarc;
     if let Some(d) = dmarc.as_mut() {
         dmarc::check_authorisation(dns, log, &domain, d).await;
@@ -97,6 +114,9 @@ pub async fn collect_domain<L: Lookup>(
                 names.insert(h.clone());
             }
         }
+    }
+    if let Some(t) = families.tenant_host.as_ref().filter(|t| t.exists) {
+        names.insert(t.name.clone());
     }
     for d in &families.discovery {
         if d.name.starts_with('_') {

@@ -114,6 +114,10 @@ pub struct Service {
     pub name: String,
     pub provider: String,
     pub carries: String,
+    /// The service holds the organisation's mailboxes (Exchange Online,
+    /// Gmail): mail delivered to it is at rest there, and a filter in
+    /// front of it is a gateway.
+    pub mailbox: bool,
     /// What the service does for an organisation (`library system`,
     /// `newsletters`, `mail filtering`), in English and Swedish.
     pub purpose: Option<String>,
@@ -357,6 +361,8 @@ struct RawService {
     name: String,
     provider: Spanned<String>,
     carries: String,
+    #[serde(default)]
+    mailbox: bool,
     purpose: Option<String>,
     purpose_sv: Option<String>,
     data_location: Option<String>,
@@ -510,6 +516,7 @@ pub(super) fn parse_file(name: &str, text: &str) -> Result<ParsedFile, MapsProbl
             name: s.name,
             provider: s.provider.into_inner(),
             carries: s.carries,
+            mailbox: s.mailbox,
             purpose: s.purpose,
             purpose_sv: s.purpose_sv,
             data_location: s.data_location,

@@ -55,6 +55,17 @@ pub struct TlsReportDestination {
     pub is_mail: bool,
 }
 
+/// The answer about a mailbox service's own inbound host for the domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TenantHost {
+    /// The name asked.
+    pub name: String,
+    /// It has addresses.
+    pub exists: bool,
+    /// The A answer.
+    pub evidence: EvidenceId,
+}
+
 /// The record families beyond MX, SPF and DMARC.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Families {
@@ -75,6 +86,13 @@ pub struct Families {
     pub discovery: Vec<DiscoveryName>,
     /// The domain's verification tokens.
     pub tokens: Vec<VerificationToken>,
+    /// Exchange Online's inbound host for the domain
+    /// (`<domain-with-dashes>.mail.protection.outlook.com`), asked when
+    /// other records point at Microsoft 365; `null` when not asked. Its
+    /// addresses show the domain is set up for Exchange Online mailboxes
+    /// even when the MX points at a filter in front of them.
+    #[serde(default)]
+    pub tenant_host: Option<TenantHost>,
     /// Faults found in these records.
     pub problems: Vec<String>,
 }

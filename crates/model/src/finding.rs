@@ -26,6 +26,9 @@ pub struct Hop {
     pub detail: Option<String>,
     /// The evidence the edge rests on.
     pub evidence: EvidenceIds,
+    /// When the step is inferred rather than observed: how, and how strongly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inference: Option<crate::graph::Inference>,
 }
 
 /// One path from the personal data to a third country or a third
@@ -257,6 +260,11 @@ pub enum RuleCode {
     /// attributed to any known provider; unknown is not EU-only.
     #[serde(rename = "TM110")]
     Tm110,
+    /// TM111 hosted-by-third-country-company: a server on the path is hosted on the network of
+    /// a company under a third country's law (the hosting or network operator, not the
+    /// service's provider).
+    #[serde(rename = "TM111")]
+    Tm111,
     /// TM201 spf-lookup-limit: the SPF record needs more than 10 DNS lookups (RFC 7208).
     #[serde(rename = "TM201")]
     Tm201,
@@ -272,7 +280,7 @@ pub struct Rule {
 }
 
 impl RuleCode {
-    pub const ALL: [RuleCode; 11] = [
+    pub const ALL: [RuleCode; 12] = [
         RuleCode::Tm101,
         RuleCode::Tm102,
         RuleCode::Tm103,
@@ -283,6 +291,7 @@ impl RuleCode {
         RuleCode::Tm108,
         RuleCode::Tm109,
         RuleCode::Tm110,
+        RuleCode::Tm111,
         RuleCode::Tm201,
     ];
 
@@ -342,6 +351,12 @@ impl RuleCode {
                 severity: Severity::Info,
                 basis: Basis::Measured,
             },
+            RuleCode::Tm111 => Rule {
+                code: self,
+                name: "hosted-by-third-country-company",
+                severity: Severity::Low,
+                basis: Basis::Legal,
+            },
             RuleCode::Tm110 => Rule {
                 code: self,
                 name: "unattributed-host",
@@ -369,6 +384,7 @@ impl RuleCode {
             RuleCode::Tm108 => "TM108",
             RuleCode::Tm109 => "TM109",
             RuleCode::Tm110 => "TM110",
+            RuleCode::Tm111 => "TM111",
             RuleCode::Tm201 => "TM201",
         }
     }

@@ -215,6 +215,93 @@ pub struct Edge {
     pub detail: Option<String>,
     /// The evidence it rests on.
     pub evidence: EvidenceIds,
+    /// When the edge is inferred rather than observed: the rule, what it
+    /// rests on and how strong it is. Absent for observed edges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inference: Option<Inference>,
+}
+
+/// An edge that no single record shows, concluded from several.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Inference {
+    /// Which conclusion.
+    pub rule: InferenceRule,
+    /// How strong the evidence for it is.
+    pub strength: Strength,
+    /// The kinds of evidence it rests on (their records are the edge's evidence).
+    pub signals: Vec<Signal>,
+}
+
+/// A conclusion the graph draws from several records.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum InferenceRule {
+    /// The MX hosts are a filter or gateway; the domain's other records
+    /// name the mailbox service the mail is delivered to behind it.
+    MailboxBehindGateway,
+}
+
+/// How strong an inference is.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strength {
+    /// Independent records agree (e.g. DKIM and autodiscover).
+    Strong,
+    /// One record that only the mailbox service would need.
+    Medium,
+    /// A record that a sender alone could explain (an SPF include).
+    Weak,
+}
+
+/// A kind of record an inference rests on.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Signal {
+    /// A DKIM selector delegated to the mailbox service.
+    Dkim,
+    /// Autodiscover (CNAME or `_autodiscover._tcp` SRV) pointing at it.
+    Autodiscover,
+    /// The service's own inbound host for the domain exists
+    /// (`<domain>.mail.protection.outlook.com`).
+    TenantHost,
+    /// The SPF record includes the service provider's senders.
+    SpfInclude,
 }
 
 /// The transfer graph as written: nodes, and edges between node keys.

@@ -38,6 +38,17 @@ pub struct DomainRow {
     pub services: Vec<String>,
     /// The companies that run them.
     pub providers: Vec<String>,
+    /// The mailbox service inbound mail ends up in, when the records show
+    /// it (behind a gateway too: then `mailbox_inferred` says how strongly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailbox: Option<String>,
+    /// How strong the inference of the mailbox behind a gateway is
+    /// (`strong`, `medium`, `weak`); absent when the MX shows it directly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailbox_inferred: Option<crate::graph::Strength>,
+    /// The filter or gateway in front of the mailboxes, when there is one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gateways: Vec<String>,
     /// Third countries any finding reaches.
     pub countries: Vec<String>,
     /// Transfer findings from DNS and geolocation (measured).

@@ -91,6 +91,12 @@ pub fn rule_title(code: RuleCode, lang: Lang) -> &'static str {
         (RuleCode::Tm110, Lang::Sv) => {
             "En värd eller token i ett dataflöde kan inte knytas till någon känd leverantör: okänt är inte enbart EU"
         }
+        (RuleCode::Tm111, Lang::En) => {
+            "A server on the path is hosted on the network of a company under a third country's law: the hosting or network operator, not the service's provider"
+        }
+        (RuleCode::Tm111, Lang::Sv) => {
+            "En server på vägen finns i nätet hos ett företag som lyder under ett tredjelands lag: drift- eller nätoperatören, inte tjänstens leverantör"
+        }
         (RuleCode::Tm201, Lang::En) => {
             "The SPF record needs more than 10 DNS lookups (RFC 7208 §4.6.4): receivers may reject it"
         }

@@ -52,6 +52,7 @@ pub(crate) fn findings(
                 edge: EdgeKind::SendsVia,
                 detail: None,
                 evidence,
+                inference: None,
             }],
             status: None,
             as_of,

@@ -129,7 +129,7 @@ pub fn analyse(
     let destinations = legal::destinations(&judged);
     let findings: Vec<Finding> = judged.into_iter().map(|j| j.finding).collect();
     Analysis {
-        flows: flows(graph, &attribution),
+        flows: flows(graph, &attribution, kb),
         countries: legal::countries(graph, &findings, kb, as_of),
         parties: parties::parties(graph, kb, as_of),
         destinations,

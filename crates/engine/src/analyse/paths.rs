@@ -107,6 +107,7 @@ impl PathTree {
                     edge: g[e].kind,
                     detail: g[e].detail.clone(),
                     evidence: g[e].evidence.clone(),
+                    inference: g[e].inference.clone(),
                 })
             })
             .collect()

@@ -95,6 +95,12 @@ fn classify(path: &[Hop], terminal: Terminal) -> RuleCode {
     if path.iter().any(|h| h.edge == EdgeKind::SubProcesses) && terminal == Terminal::Incorporated {
         return RuleCode::Tm105;
     }
+    // A company reached only through the network an address is announced
+    // by hosts the server; it is not the provider of the service, and an
+    // AS number alone gives it no place in the contract chain.
+    if terminal == Terminal::Incorporated && path.iter().any(|h| h.edge == EdgeKind::AnnouncedBy) {
+        return RuleCode::Tm111;
+    }
     match terminal {
         Terminal::Located if first.is_some_and(|h| h.edge == EdgeKind::SendsVia) => RuleCode::Tm108,
         Terminal::Located => RuleCode::Tm101,

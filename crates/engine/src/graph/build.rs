@@ -131,6 +131,7 @@ impl Builder<'_> {
         if let Some(model) = self.opts.model {
             self.model(data, model);
         }
+        self.mailbox_behind_gateway();
         self.declarations();
         self.subprocessors();
     }
@@ -557,6 +558,139 @@ impl Builder<'_> {
             self.g.edge(ix, pix, EdgeKind::OwnedBy, None, ev);
         }
         Some(ix)
+    }
+
+    /// When the MX hosts are a filter or gateway rather than a mailbox
+    /// service, the domain's other records may still name the mailbox
+    /// service behind them: a DKIM selector or autodiscover delegated to
+    /// it, its own inbound host for the domain, an SPF include of its
+    /// provider. Then each MX host gets an inferred `delivers-to` edge to
+    /// that service, resting on those records, with the rule and strength.
+    /// A verification token alone (`MS=`: an Entra ID tenant) never names
+    /// a mailbox.
+    fn mailbox_behind_gateway(&mut self) {
+        use transfermap_model::graph::{Inference, InferenceRule, Signal, Strength};
+        let c = self.c;
+        let kb = self.kb;
+        let hosts: Vec<(NodeIndex, EvidenceId)> =
+            c.mx.exchangers
+                .iter()
+                .filter(|m| !m.implicit)
+                .filter_map(|m| Some((self.g.find(&NodeKey::Host(m.host.clone()))?, m.evidence)))
+                .collect();
+        if hosts.is_empty() {
+            return;
+        }
+        let matches = |kind: FingerprintKind, name: &str, service: &str| {
+            kb.fingerprints.iter().any(|f| {
+                f.matches(kind, name)
+                    && matches!(&f.target, FingerprintTarget::Service(s) if s == service)
+            })
+        };
+        let mailboxes: Vec<&str> = kb
+            .services
+            .values()
+            .filter(|s| s.mailbox)
+            .map(|s| s.id.as_str())
+            .collect();
+        // An MX host that is itself a mailbox service's: no gateway.
+        let direct = c.mx.exchangers.iter().any(|m| {
+            mailboxes.iter().any(|id| {
+                matches(FingerprintKind::Mx, &m.host, id)
+                    || matches(FingerprintKind::Host, &m.host, id)
+            })
+        });
+        if direct {
+            return;
+        }
+        let mut found: Vec<(&str, Strength, Vec<Signal>, Vec<EvidenceId>)> = Vec::new();
+        for &id in &mailboxes {
+            let mut signals = Vec::new();
+            let mut evidence = Vec::new();
+            for d in &c.families.dkim {
+                if d.aliases
+                    .iter()
+                    .any(|a| matches(FingerprintKind::Cname, a, id))
+                {
+                    signals.push(Signal::Dkim);
+                    evidence.push(d.evidence);
+                }
+            }
+            let auto_cname = c
+                .autodiscover
+                .aliases
+                .iter()
+                .filter(|(_, t, _)| matches(FingerprintKind::Cname, t, id))
+                .map(|a| a.2);
+            let auto_srv = c
+                .families
+                .discovery
+                .iter()
+                .filter(|d| d.name.starts_with("_autodiscover."))
+                .filter(|d| {
+                    d.targets
+                        .iter()
+                        .any(|t| matches(FingerprintKind::Host, t, id))
+                })
+                .map(|d| d.evidence);
+            for ev in auto_cname.chain(auto_srv) {
+                signals.push(Signal::Autodiscover);
+                evidence.push(ev);
+            }
+            if let Some(t) = c.families.tenant_host.as_ref().filter(|t| t.exists)
+                && matches(FingerprintKind::Mx, &t.name, id)
+            {
+                signals.push(Signal::TenantHost);
+                evidence.push(t.evidence);
+            }
+            let provider = &kb.services[id].provider;
+            for node in c.spf.nodes().into_iter().filter(|n| n.reached_by.is_some()) {
+                let same = kb.fingerprints.iter().any(|f| {
+                    f.matches(FingerprintKind::SpfInclude, &node.domain)
+                        && matches!(&f.target, FingerprintTarget::Service(s)
+                            if kb.services.get(s).is_some_and(|x| &x.provider == provider))
+                });
+                if same {
+                    signals.push(Signal::SpfInclude);
+                    evidence.push(node.evidence.first());
+                }
+            }
+            signals.sort();
+            signals.dedup();
+            let independent = signals.iter().filter(|s| **s != Signal::SpfInclude).count();
+            let strength = match independent {
+                0 if signals.contains(&Signal::SpfInclude) => Strength::Weak,
+                0 => continue,
+                1 => Strength::Medium,
+                _ => Strength::Strong,
+            };
+            found.push((id, strength, signals, evidence));
+        }
+        // Only the best supported service(s): a weak sign of one provider
+        // does not stand beside a strong sign of another.
+        let Some(best) = found.iter().map(|f| f.1).min() else {
+            return;
+        };
+        for (id, strength, signals, evidence) in found.into_iter().filter(|f| f.1 == best) {
+            let Some(service) = self.service(id) else {
+                continue;
+            };
+            for &(host, mx_ev) in &hosts {
+                let ev = EvidenceIds::new(mx_ev, evidence.iter().copied());
+                self.g.inferred_edge(
+                    host,
+                    service,
+                    EdgeKind::DeliversTo,
+                    Some("to the mailboxes behind the gateway (inferred)".into()),
+                    ev,
+                    Inference {
+                        rule: InferenceRule::MailboxBehindGateway,
+                        strength,
+                        signals: signals.clone(),
+                    },
+                );
+            }
+        }
     }
 
     /// For each service in the graph, the provider's declared data locations

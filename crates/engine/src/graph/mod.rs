@@ -76,8 +76,25 @@ impl TransferGraph {
                 kind,
                 detail,
                 evidence,
+                inference: None,
             },
         )
+    }
+
+    /// Add an inferred edge: what it rests on is its evidence, and how it
+    /// was concluded is its inference.
+    pub fn inferred_edge(
+        &mut self,
+        from: NodeIndex,
+        to: NodeIndex,
+        kind: EdgeKind,
+        detail: Option<String>,
+        evidence: EvidenceIds,
+        inference: transfermap_model::graph::Inference,
+    ) -> EdgeIndex {
+        let ix = self.edge(from, to, kind, detail, evidence);
+        self.graph[ix].inference = Some(inference);
+        ix
     }
 
     /// Is there already an edge of this kind from `from` to `to`?
@@ -143,13 +160,14 @@ impl TransferGraph {
         }
         for e in &data.edges {
             if let (Some(a), Some(b)) = (g.find(&e.from), g.find(&e.to)) {
-                g.edge(
+                let ix = g.edge(
                     a,
                     b,
                     e.edge.kind,
                     e.edge.detail.clone(),
                     e.edge.evidence.clone(),
                 );
+                g.graph[ix].inference = e.edge.inference.clone();
             }
         }
         g
