@@ -97,7 +97,9 @@ pub struct Certification {
 pub struct Provider {
     pub id: String,
     pub name: String,
-    pub country: String,
+    /// Where the legal entity is incorporated; `None` only when the entity
+    /// is unverified (no primary source names it).
+    pub country: Option<String>,
     pub parent: Option<String>,
     pub regimes: Vec<String>,
     pub dpf_certified: Option<Certification>,
@@ -342,7 +344,7 @@ struct RawRegime {
 struct RawProvider {
     id: String,
     name: String,
-    country: Spanned<String>,
+    country: Option<Spanned<String>>,
     parent: Option<Spanned<String>>,
     #[serde(default)]
     regimes: Vec<Spanned<String>>,
@@ -488,7 +490,9 @@ pub(super) fn parse_file(name: &str, text: &str) -> Result<ParsedFile, MapsProbl
     for p in raw.provider {
         let span = p.span();
         let p = p.into_inner();
-        reference(RefKind::Country, &p.country, "country");
+        if let Some(c) = &p.country {
+            reference(RefKind::Country, c, "country");
+        }
         if let Some(parent) = &p.parent {
             reference(RefKind::Provider, parent, "parent");
         }
@@ -499,7 +503,7 @@ pub(super) fn parse_file(name: &str, text: &str) -> Result<ParsedFile, MapsProbl
             origin: origin(span, &p.source, p.checked, &p.note),
             id: p.id,
             name: p.name,
-            country: p.country.into_inner(),
+            country: p.country.map(Spanned::into_inner),
             parent: p.parent.map(Spanned::into_inner),
             regimes: p.regimes.into_iter().map(Spanned::into_inner).collect(),
             dpf_certified: p.dpf_certified,

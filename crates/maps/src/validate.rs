@@ -127,6 +127,9 @@ pub(super) fn merge(kb: &mut KnowledgeBase, file: ParsedFile, problems: &mut Vec
     }
     for p in file.providers {
         check_origin(&p.origin, problems);
+        if let Some(c) = &p.country {
+            check_country_code(&p.origin, "country", c, problems);
+        }
         if let Some(c) = &p.dpf_certified
             && !c.source.starts_with("https://")
         {
@@ -134,6 +137,13 @@ pub(super) fn merge(kb: &mut KnowledgeBase, file: ParsedFile, problems: &mut Vec
                 &p.origin,
                 "dpf_certified.source",
                 "needs an https URL".into(),
+            ));
+        }
+        if p.country.is_none() && !p.unverified.iter().any(|u| u == "entity") {
+            problems.push(problem(
+                &p.origin,
+                "country",
+                "missing: where the entity is incorporated (leave it out only with unverified = [\"entity\"])".into(),
             ));
         }
         for u in &p.unverified {

@@ -528,11 +528,14 @@ impl Builder<'_> {
             NodeKey::Provider(id.to_string()),
             NodeKind::Provider,
             p.name.clone(),
-            Some(p.country.clone()),
+            p.country.clone(),
             ev,
         );
-        let country = self.country(&p.country, ev);
-        self.g.edge(ix, country, EdgeKind::IncorporatedIn, None, ev);
+        // An entity no source names has no known country, and claims none.
+        if let Some(code) = &p.country {
+            let country = self.country(code, ev);
+            self.g.edge(ix, country, EdgeKind::IncorporatedIn, None, ev);
+        }
         for r in &p.regimes {
             if let Some(regime) = self.kb.regimes.get(r).cloned() {
                 let rev = self.map_ev(&regime.origin, "regime", &regime.id);
