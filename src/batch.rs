@@ -132,9 +132,12 @@ pub fn row_from_scan(target: &Target, scan: &Scan, resumed: bool) -> DomainRow {
     let mailbox = inbound.clone().find_map(|f| f.mailbox.clone());
     let gateways: BTreeSet<String> = inbound.flat_map(|f| f.gateways.iter().cloned()).collect();
     let transfers = scan.findings.iter().filter(|f| f.country.is_some());
-    let countries: BTreeSet<String> = transfers
-        .clone()
-        .filter_map(|f| f.country.clone())
+    // The destinations, not the findings: a country that may only be a
+    // database artefact is no destination.
+    let countries: BTreeSet<String> = scan
+        .destinations
+        .iter()
+        .map(|d| d.country.clone())
         .collect();
     let count = |b: Basis| transfers.clone().filter(|f| f.basis == b).count();
     DomainRow {

@@ -854,11 +854,17 @@ fn print_summary(scan: &Scan, lang: Lang, out: &Path, files: &[&str]) {
         );
     }
     for f in &scan.findings {
-        let country = f
-            .country
-            .as_deref()
-            .map(|c| format!(" → {}", scan.country_name(c, lang)))
-            .unwrap_or_default();
+        let countries = f.countries();
+        let country = match countries.as_slice() {
+            [] => String::new(),
+            [c] => format!(" → {}", scan.country_name(c, lang)),
+            many => format!(" → {}", many.join(", ")),
+        };
+        // Whom it is about when a party is named; else where it enters.
+        let what = match &f.party {
+            Some(p) => label_of(scan, p),
+            None => label_of(scan, &f.entry),
+        };
         println!(
             "  {:>4} {} [{}, {}]{}: {}",
             f.id,
@@ -866,7 +872,7 @@ fn print_summary(scan: &Scan, lang: Lang, out: &Path, files: &[&str]) {
             words::severity(f.severity, lang),
             words::basis(f.basis, lang),
             country,
-            printable(&label_of(scan, &f.entry))
+            printable(&what)
         );
     }
     for p in &scan.problems {

@@ -70,7 +70,7 @@ fn the_move_to_exchange_online_adds_us_law_and_removes_the_server_room() {
     assert!(
         items("findings", "added")
             .iter()
-            .any(|k| k.starts_with("TM103|") && k.ends_with("|US"))
+            .any(|k| k.starts_with("TM103|") && k.ends_with("|provider:microsoft-corporation"))
     );
     assert!(
         items("findings", "removed").is_empty()

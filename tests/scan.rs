@@ -12,7 +12,7 @@ fn exchange_online_swedish_tenant_is_legal_exposure_without_foreign_storage() {
     assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
     let scan = run.scan();
     assert_evidence_complete(&scan);
-    let findings = findings(&scan);
+    let findings = occurrences(&scan);
 
     // Legal exposure: a path from the inbound mail host through Exchange
     // Online and Microsoft Ireland to Microsoft Corporation (US).
@@ -305,7 +305,7 @@ fn users_own_maxmind_databases_are_read_in_their_layout() {
     assert!(dbs.iter().any(|d| d["database_type"] == "GeoLite2-ASN"));
     let report = run.file("report.md");
     assert!(
-        report.contains("Example Holder &lt;b&gt;&amp;amp;&lt;/b&gt;"),
+        report.contains(r"Example Holder \<b\>\&amp;\</b\>"),
         "holder name escaped"
     );
 }
@@ -382,7 +382,7 @@ fn microsoft_365_beyond_mail_is_mapped() {
                 && f["detail"].as_str().unwrap().starts_with("TLS-RPT"))
     );
     // The legal path from Teams: Microsoft Ireland → Microsoft Corporation (US).
-    let teams_legal = with_rule(&findings(&scan), "TM103")
+    let teams_legal = with_rule(&occurrences(&scan), "TM103")
         .into_iter()
         .any(|f| f["entry"] == "host:lyncdiscover.testkommun.se");
     assert!(teams_legal);

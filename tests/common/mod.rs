@@ -295,6 +295,32 @@ pub fn findings(scan: &Value) -> Vec<Value> {
     scan["findings"].as_array().cloned().unwrap_or_default()
 }
 
+/// Every occurrence of every finding, each as a finding of its own: the
+/// finding's rule, severity, basis, party and id, with the occurrence's
+/// entry, subject, country, status, path and note.
+pub fn occurrences(scan: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    for f in findings(scan) {
+        let mut first = f.clone();
+        if let Some(o) = first.as_object_mut() {
+            o.remove("also");
+        }
+        out.push(first.clone());
+        for also in f["also"].as_array().into_iter().flatten() {
+            let mut one = first.clone();
+            let o = one.as_object_mut().expect("a finding is an object");
+            for k in ["entry", "subject", "country", "status", "path", "note"] {
+                match also.get(k) {
+                    Some(v) => o.insert(k.to_string(), v.clone()),
+                    None => o.remove(k),
+                };
+            }
+            out.push(one);
+        }
+    }
+    out
+}
+
 pub fn with_rule<'a>(findings: &'a [Value], rule: &str) -> Vec<&'a Value> {
     findings.iter().filter(|f| f["rule"] == rule).collect()
 }

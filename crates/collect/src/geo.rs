@@ -18,8 +18,9 @@ use chrono::DateTime;
 use maxminddb::Reader;
 use serde::Deserialize;
 
-use transfermap_model::evidence::{EvidenceLog, GeoLookup, Observation};
-pub use transfermap_model::geo::{AsnInfo, DatabaseInfo, Fact, GeoFacts};
+use ipnet::IpNet;
+use transfermap_model::evidence::{EvidenceLog, GeoLookup, GeoRangeLookup, Observation};
+pub use transfermap_model::geo::{AsnInfo, CountryShare, DatabaseInfo, Fact, GeoFacts, RangeGeo};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GeoError {
@@ -307,6 +308,102 @@ fn check_kind(role: Role, reader: &Reader<Source>) -> Result<(), String> {
     })
 }
 
+/// At most this many database networks are read inside one range.
+pub const RANGE_NETWORKS: usize = 20_000;
+
+impl GeoDatabase {
+    /// Each country's share of `net` (largest first), the share placed
+    /// nowhere, the networks read, and whether reading stopped at the bound.
+    fn range_shares(&self, net: &IpNet) -> (Vec<CountryShare>, f64, usize, bool) {
+        let size = |prefix: u8, bits: u32| 2f64.powi((bits - u32::from(prefix)) as i32);
+        let (total, bits) = match net {
+            IpNet::V4(n) => (size(n.prefix_len(), 32), 32),
+            IpNet::V6(n) => (size(n.prefix_len(), 128), 128),
+        };
+        let cidr = match ipnetwork::IpNetwork::new(net.network(), net.prefix_len()) {
+            Ok(c) => c,
+            Err(_) => return (Vec::new(), 100.0, 0, false),
+        };
+        let mut by: BTreeMap<String, f64> = BTreeMap::new();
+        let (mut read, mut truncated) = (0usize, false);
+        let mut placed = 0f64;
+        if let Ok(within) = self.reader.within(cidr, Default::default()) {
+            for item in within {
+                if read >= RANGE_NETWORKS {
+                    truncated = true;
+                    break;
+                }
+                let Ok(result) = item else { continue };
+                read += 1;
+                let Ok(found) = result.network() else {
+                    continue;
+                };
+                // The database network may be larger than the range (a /24
+                // inside a /16 network): count only the part inside.
+                let prefix = found.prefix().max(net.prefix_len());
+                let addresses = size(prefix, bits);
+                let Ok(Some(record)) = result.decode::<Record>() else {
+                    continue;
+                };
+                let country = record
+                    .country_code
+                    .or(record.country.and_then(|c| c.iso_code));
+                if let Some(c) = country.filter(|c| !c.is_empty()) {
+                    *by.entry(c.trim().to_string()).or_default() += addresses;
+                    placed += addresses;
+                }
+            }
+        }
+        let pct = |x: f64| (x / total * 10_000.0).round() / 100.0;
+        let mut shares: Vec<CountryShare> = by
+            .into_iter()
+            .map(|(country, n)| CountryShare {
+                country,
+                pct: pct(n),
+            })
+            .collect();
+        shares.sort_by(|a, b| b.pct.total_cmp(&a.pct).then(a.country.cmp(&b.country)));
+        (shares, pct((total - placed).max(0.0)), read, truncated)
+    }
+
+    /// The last address before and the first after the database network
+    /// that holds `ip`.
+    fn neighbours(&self, ip: IpAddr) -> Vec<IpAddr> {
+        let ip = ip.to_canonical();
+        let Ok(result) = self.reader.lookup(ip) else {
+            return Vec::new();
+        };
+        let Ok(net) = result.network() else {
+            return Vec::new();
+        };
+        let Ok(net) = IpNet::new(net.network(), net.prefix()) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        match net {
+            IpNet::V4(n) => {
+                let (first, last) = (u32::from(n.network()), u32::from(n.broadcast()));
+                if let Some(before) = first.checked_sub(1) {
+                    out.push(IpAddr::V4(before.into()));
+                }
+                if let Some(after) = last.checked_add(1) {
+                    out.push(IpAddr::V4(after.into()));
+                }
+            }
+            IpNet::V6(n) => {
+                let (first, last) = (u128::from(n.network()), u128::from(n.broadcast()));
+                if let Some(before) = first.checked_sub(1) {
+                    out.push(IpAddr::V6(before.into()));
+                }
+                if let Some(after) = last.checked_add(1) {
+                    out.push(IpAddr::V6(after.into()));
+                }
+            }
+        }
+        out
+    }
+}
+
 fn build_date(epoch: u64) -> String {
     i64::try_from(epoch)
         .ok()
@@ -401,7 +498,63 @@ impl Geolocator {
                 Role::Asn => facts.asn = parse_asn(&value).map(|value| Fact { value, evidence }),
             }
         }
+        // The networks on either side of the address's own: where the
+        // database places its neighbours.
+        if facts.geolocated_country.is_some() {
+            for ip in self.geolocated.neighbours(ip) {
+                let (network, value, error) = self.geolocated.lookup(ip);
+                let evidence = log.record(Observation::Geo(GeoLookup {
+                    address: ip.to_string(),
+                    role: self.geolocated.shared_role.clone(),
+                    database: self.geolocated.shared_name.clone(),
+                    database_type: self.geolocated.shared_type.clone(),
+                    build_date: self.geolocated.shared_date.clone(),
+                    network,
+                    value: value.clone(),
+                    error,
+                }));
+                if let Some(v) = value.filter(|v| !v.is_empty()) {
+                    facts.neighbours.push(Fact {
+                        value: v.to_string(),
+                        evidence,
+                    });
+                }
+            }
+        }
         facts
+    }
+
+    /// Where the geolocation database places a whole network: every
+    /// database network inside it, summed per country, recorded as one
+    /// evidence item. Bounded: at most [`RANGE_NETWORKS`] database
+    /// networks are read (a /8 can hold many thousands).
+    pub fn locate_range(&self, log: &mut EvidenceLog, net: &IpNet) -> RangeGeo {
+        let db = &self.geolocated;
+        let (shares, unplaced, read, truncated) = db.range_shares(net);
+        let mut shown: Vec<String> = shares
+            .iter()
+            .map(|s| format!("{} {:.2}%", s.country, s.pct))
+            .collect();
+        if unplaced > 0.0 {
+            shown.push(format!("- {unplaced:.2}%"));
+        }
+        let evidence = log.record(Observation::GeoRange(GeoRangeLookup {
+            range: net.to_string(),
+            role: db.shared_role.clone(),
+            database: db.shared_name.clone(),
+            database_type: db.shared_type.clone(),
+            build_date: db.shared_date.clone(),
+            shares: shown,
+            networks_read: read,
+            truncated,
+        }));
+        RangeGeo {
+            shares,
+            unplaced_pct: unplaced,
+            networks_read: read,
+            truncated,
+            evidence,
+        }
     }
 
     /// Locate many addresses once each.

@@ -153,6 +153,16 @@ pub async fn collect_domain<L: Lookup>(
         }
     }
     let geo_facts = geo.locate_all(log, ips);
+    let mut ranges = BTreeMap::new();
+    for node in spf.nodes() {
+        for a in &node.authorises {
+            if let Authorised::Network(net) = a
+                && !ranges.contains_key(net)
+            {
+                ranges.insert(*net, geo.locate_range(log, net));
+            }
+        }
+    }
 
     let mut problems = domain_problems(&spf, dmarc.as_ref(), &mx);
     for p in &families.problems {
@@ -176,6 +186,7 @@ pub async fn collect_domain<L: Lookup>(
         other_mx,
         hosts,
         geo: geo_facts,
+        ranges,
         problems,
         queries: dns.queries_asked(),
     }

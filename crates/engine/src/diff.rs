@@ -135,6 +135,11 @@ pub fn diff(before: &Scan, after: &Scan) -> Diff {
                         country: f.country.clone(),
                         entry: label(&f.entry),
                         subject: label(&f.subject),
+                        party: f.party.as_ref().map(&label),
+                        countries: match f.countries().as_slice() {
+                            [] | [_] => Vec::new(),
+                            many => many.iter().map(|c| c.to_string()).collect(),
+                        },
                     }),
                     edge: None,
                     compare: Some((f.status.clone(), f.severity)),

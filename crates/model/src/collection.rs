@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::dmarc::DmarcRecord;
 use crate::evidence::EvidenceId;
 use crate::families::Families;
-use crate::geo::GeoFacts;
+use crate::geo::{GeoFacts, RangeGeo};
 use crate::spf::SpfTree;
 
 /// A mail exchanger named by an MX record.
@@ -142,6 +142,11 @@ pub struct Collection {
     /// Geolocation of every address and of both ends of every SPF network.
     #[schemars(with = "BTreeMap<crate::schema::IpAddrText, GeoFacts>")]
     pub geo: BTreeMap<IpAddr, GeoFacts>,
+    /// Where the geolocation database places the whole of each SPF
+    /// network: every database network inside it, per country.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<crate::schema::IpNetText, RangeGeo>")]
+    pub ranges: BTreeMap<ipnet::IpNet, RangeGeo>,
     /// Problems of the domain's configuration found while collecting.
     pub problems: Vec<DomainProblem>,
     /// Distinct DNS questions this domain needed (answered from the run's cache or asked).

@@ -57,6 +57,13 @@ pub struct FindingRef {
     pub entry: String,
     /// The label of the node in, or under the law of, the third country.
     pub subject: String,
+    /// The label of the party the finding is about, when one is named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// Every third country its occurrences reach (ISO codes), when more
+    /// than `country`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub countries: Vec<String>,
 }
 
 /// An edge in a diff.

@@ -183,6 +183,29 @@ pub struct DnsAnswer {
     pub dnssec_authenticated: Option<bool>,
 }
 
+/// A whole network looked up in a MaxMind-format database: every database
+/// network inside it, summed per country.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct GeoRangeLookup {
+    /// The network looked up, e.g. `40.92.0.0/15`.
+    pub range: String,
+    /// What the database is used for (`geolocated-country`).
+    pub role: Arc<str>,
+    /// The database file's name.
+    pub database: Arc<str>,
+    /// The database's type, from its metadata.
+    pub database_type: Arc<str>,
+    /// The database's build date, from its metadata.
+    pub build_date: Arc<str>,
+    /// Each country and its share of the addresses, largest first, e.g.
+    /// `SE 97.30%`; `- 2.70%` for addresses the database places nowhere.
+    pub shares: Vec<String>,
+    /// How many database networks were read.
+    pub networks_read: usize,
+    /// Reading stopped at the bound before the whole range was read.
+    pub truncated: bool,
+}
+
 /// One lookup of an address in a MaxMind-format database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GeoLookup {
@@ -235,6 +258,8 @@ pub enum Observation {
     Dns(DnsAnswer),
     /// A lookup in a geolocation database (measured).
     Geo(GeoLookup),
+    /// Every network of a geolocation database inside a range (measured).
+    GeoRange(GeoRangeLookup),
     /// An entry of the knowledge base (declared, or a legal rule).
     Map(MapEntry),
 }
@@ -291,6 +316,21 @@ impl Evidence {
                     .as_deref()
                     .map(|n| format!(", network {n}"))
                     .unwrap_or_default()
+            ),
+            Observation::GeoRange(r) => format!(
+                "{} {} → {} (database {}, {}, built {}; {} networks read{})",
+                r.role,
+                r.range,
+                r.shares.join(", "),
+                r.database,
+                r.database_type,
+                r.build_date,
+                r.networks_read,
+                if r.truncated {
+                    ", stopped at the bound"
+                } else {
+                    ""
+                }
             ),
             Observation::Map(m) => format!(
                 "{}:{} {} `{}` (source {}, checked {})",

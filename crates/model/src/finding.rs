@@ -33,7 +33,7 @@ pub struct Hop {
 
 /// One path from the personal data to a third country or a third
 /// country's law, or a fact about the domain itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     /// `F1`, `F2`, … in the order of the report. Not stable across scans:
     /// the rule, `entry`, `subject` and `country` together are.
@@ -55,10 +55,18 @@ pub struct Finding {
     pub entry: NodeKey,
     /// The node that is in, or under the law of, the third country.
     pub subject: NodeKey,
+    /// Whom the finding is about: the provider under a third country's law
+    /// (TM103, TM111), the service whose published sub-processors are
+    /// reached (TM105), the network's holder (TM104), or the provider of
+    /// the service the servers belong to (the others). Absent when no map
+    /// entry names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<NodeKey>,
     /// The steps from the personal data to `subject`, each with its evidence.
     pub path: Vec<Hop>,
     /// The legal status of the transfer on `as_of`; absent when the finding
-    /// is not a transfer.
+    /// is not a transfer. When the finding has several occurrences, the
+    /// most demanding of theirs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<LegalStatus>,
     /// The date the status is judged on.
@@ -66,24 +74,145 @@ pub struct Finding {
     /// What the finding is about, beyond its path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<Note>,
+    /// The same thing to decide met elsewhere: other entry points, other
+    /// servers or networks, each with its own path and evidence. `entry`,
+    /// `subject`, `path` and `note` above are the first of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Occurrence>,
+}
+
+/// One more place a finding is met: where the data enters, what it
+/// reaches, and the path between them with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Occurrence {
+    /// The node where the data enters the path.
+    pub entry: NodeKey,
+    /// The node that is in, or under the law of, the third country.
+    pub subject: NodeKey,
+    /// ISO code of the third country this occurrence reaches, when a
+    /// transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Its legal status on `as_of`, when a transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<LegalStatus>,
+    /// The steps from the personal data to `subject`, each with its evidence.
+    pub path: Vec<Hop>,
+    /// What this occurrence is about, beyond its path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<Note>,
+}
+
+/// One occurrence of a finding, borrowed: the first one or one of `also`.
+#[derive(Debug, Clone, Copy)]
+pub struct OccurrenceRef<'a> {
+    pub entry: &'a NodeKey,
+    pub subject: &'a NodeKey,
+    pub country: Option<&'a str>,
+    pub status: Option<&'a LegalStatus>,
+    pub path: &'a [Hop],
+    pub note: Option<&'a Note>,
+}
+
+impl OccurrenceRef<'_> {
+    /// Whether this occurrence may be a database artefact.
+    pub fn is_artefact(&self) -> bool {
+        matches!(self.note, Some(Note::PossibleArtefact { .. }))
+    }
 }
 
 impl Finding {
     /// The key a finding keeps across scans (its `F` number does not),
-    /// made of facts that do not depend on the rest of the scan: for a
-    /// transfer the rule, where the data enters, what it reaches and the
-    /// country; for a note about one thing (TM109, TM110, TM201) the rule
-    /// and that thing — which flow it was first met on is not part of it.
+    /// and what findings are merged by: one finding per thing to decide.
+    /// For a transfer that is the rule, the kind of knowledge and the party
+    /// ([`Finding::party`]; the subject when no party is known and the
+    /// rule is about one country), so that the countries, servers and
+    /// entry points of one party are listed in one finding; for a note the
+    /// rule and what it is about (the kind of thing not attributed, the two
+    /// countries that disagree).
     pub fn key(&self) -> String {
-        match &self.country {
-            Some(c) => format!("{}|{}|{}|{c}", self.rule, self.entry, self.subject),
-            None => format!("{}|{}", self.rule, self.subject),
+        let basis = match self.basis {
+            Basis::Measured => "measured",
+            Basis::Declared => "declared",
+            Basis::Legal => "legal",
+            Basis::Organisation => "organisation",
+        };
+        match (&self.country, &self.note) {
+            (Some(_), _) => match &self.party {
+                Some(p) => format!("{}|{basis}|{p}", self.rule),
+                None => format!("{}|{basis}|-", self.rule),
+            },
+            (None, Some(Note::Unattributed { what, .. })) => {
+                format!("{}|{}", self.rule, what.as_str())
+            }
+            (
+                None,
+                Some(Note::Disagreement {
+                    geolocated,
+                    registered,
+                    ..
+                }),
+            ) => format!("{}|{geolocated}|{registered}", self.rule),
+            (None, _) => format!("{}|{}", self.rule, self.subject),
         }
+    }
+
+    /// The distinct countries of the occurrences, first seen first.
+    pub fn countries(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for c in self.occurrences().filter_map(|o| o.country) {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// Every occurrence: the first, then `also`.
+    pub fn occurrences(&self) -> impl Iterator<Item = OccurrenceRef<'_>> {
+        std::iter::once(OccurrenceRef {
+            entry: &self.entry,
+            subject: &self.subject,
+            country: self.country.as_deref(),
+            status: self.status.as_ref(),
+            path: &self.path,
+            note: self.note.as_ref(),
+        })
+        .chain(self.also.iter().map(|o| OccurrenceRef {
+            entry: &o.entry,
+            subject: &o.subject,
+            country: o.country.as_deref(),
+            status: o.status.as_ref(),
+            path: &o.path,
+            note: o.note.as_ref(),
+        }))
+    }
+
+    /// The distinct entry points, first seen first.
+    pub fn entries(&self) -> Vec<&NodeKey> {
+        let mut out: Vec<&NodeKey> = Vec::new();
+        for o in self.occurrences() {
+            if !out.contains(&o.entry) {
+                out.push(o.entry);
+            }
+        }
+        out
+    }
+
+    /// The distinct subjects, first seen first.
+    pub fn subjects(&self) -> Vec<&NodeKey> {
+        let mut out: Vec<&NodeKey> = Vec::new();
+        for o in self.occurrences() {
+            if !out.contains(&o.subject) {
+                out.push(o.subject);
+            }
+        }
+        out
     }
 }
 
 /// What a finding is about, as facts (the renderers word them).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Note {
     /// TM105: the sub-processor reached.
@@ -117,12 +246,38 @@ pub enum Note {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         holders: Vec<String>,
     },
+    /// TM101/TM108: the location may be a database artefact, not a place
+    /// the data goes: said so, and not a reason for safeguards by itself.
+    PossibleArtefact {
+        /// Why it looks like one.
+        why: Artefact,
+    },
     /// TM201: the SPF record's DNS-querying terms, and the limit.
     LookupLimit {
         /// The DNS-querying terms counted.
         terms: usize,
         /// The most RFC 7208 allows (10).
         limit: usize,
+    },
+}
+
+/// Why a geolocated country may be a database artefact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Artefact {
+    /// The country holds only a tiny share of the SPF network's addresses.
+    TinyShare {
+        /// Its share, in percent.
+        pct: f64,
+    },
+    /// A lone address placed in the country while its network's holder is
+    /// registered in the EU/EEA and the database places the networks on
+    /// either side of it in the EU/EEA.
+    LoneAddress {
+        /// Where the network's holder is registered.
+        registered: String,
+        /// Where the neighbouring networks are placed.
+        neighbours: Vec<String>,
     },
 }
 
@@ -138,6 +293,21 @@ pub enum Unknown {
     Network,
     /// An included SPF record.
     Include,
+    /// An included SPF record rewritten by an SPF flattening service: it
+    /// stands for senders it does not name.
+    Flattened,
+}
+
+impl Unknown {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unknown::Host => "host",
+            Unknown::Token => "token",
+            Unknown::Network => "network",
+            Unknown::Include => "include",
+            Unknown::Flattened => "flattened",
+        }
+    }
 }
 
 /// How serious a finding is.

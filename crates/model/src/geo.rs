@@ -35,6 +35,38 @@ pub struct GeoFacts {
     /// The autonomous system that announces the address; `null` when the
     /// database does not say.
     pub asn: Option<Fact<AsnInfo>>,
+    /// Where the database places the networks just before and after the
+    /// one holding this address: a lone address placed elsewhere than its
+    /// neighbours may be a database artefact.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub neighbours: Vec<Fact<String>>,
+}
+
+/// Where the geolocation database places the addresses of a whole network
+/// (an SPF `ip4:`/`ip6:` range): every database network inside it, summed
+/// per country.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RangeGeo {
+    /// Each country with its share of the range's addresses, largest first.
+    pub shares: Vec<CountryShare>,
+    /// Share of the range the database places nowhere (no country), in percent.
+    pub unplaced_pct: f64,
+    /// The database's networks read inside the range.
+    pub networks_read: usize,
+    /// Reading stopped at the bound before the whole range was read: the
+    /// shares are of the part read.
+    pub truncated: bool,
+    /// The lookup (a `geo-range` evidence item).
+    pub evidence: EvidenceId,
+}
+
+/// One country's part of a range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct CountryShare {
+    /// ISO code.
+    pub country: String,
+    /// Percent of the range's addresses the database places there.
+    pub pct: f64,
 }
 
 /// A value and the lookup that gave it.

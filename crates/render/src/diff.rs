@@ -203,15 +203,18 @@ fn section(s: &mut String, title: &str, items: &[Item], lang: Lang) {
 fn item_label(i: &Item) -> String {
     match &i.finding {
         Some(f) => {
-            let to = f
-                .country
-                .as_deref()
-                .map(|c| format!(" → {c}"))
-                .unwrap_or_default();
-            let what = if f.subject == f.entry {
-                escape(&f.entry)
+            let to = if f.countries.is_empty() {
+                f.country
+                    .as_deref()
+                    .map(|c| format!(" → {c}"))
+                    .unwrap_or_default()
             } else {
-                format!("{} ({})", escape(&f.entry), escape(&f.subject))
+                format!(" → {}", f.countries.join(", "))
+            };
+            let what = match &f.party {
+                Some(p) => escape(p),
+                None if f.subject == f.entry => escape(&f.entry),
+                None => format!("{} ({})", escape(&f.entry), escape(&f.subject)),
             };
             format!("{} {}{to}: {what}", f.rule, f.rule.name())
         }

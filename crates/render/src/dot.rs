@@ -209,11 +209,8 @@ fn graph(scan: &Scan, lang: Lang) -> (Graph, usize, usize) {
     let on_path: BTreeSet<(String, String)> = scan
         .findings
         .iter()
-        .flat_map(|f| {
-            f.path
-                .iter()
-                .map(|h| (h.from.to_string(), h.to.to_string()))
-        })
+        .flat_map(|f| f.occurrences().flat_map(|o| o.path.iter()))
+        .map(|h| (h.from.to_string(), h.to.to_string()))
         .collect();
     let title = match lang {
         Lang::En => format!(

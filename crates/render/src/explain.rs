@@ -25,10 +25,7 @@ pub struct Filter {
 impl Filter {
     pub fn matches(&self, f: &Finding, scan: &Scan) -> bool {
         if let Some(c) = &self.country
-            && !f
-                .country
-                .as_deref()
-                .is_some_and(|x| x.eq_ignore_ascii_case(c))
+            && !f.countries().iter().any(|x| x.eq_ignore_ascii_case(c))
         {
             return false;
         }
@@ -39,13 +36,18 @@ impl Filter {
         }
         if let Some(p) = &self.provider {
             let needle = p.to_lowercase();
-            let on_path = f.path.iter().flat_map(|h| [&h.from, &h.to]).any(|key| {
-                let is_party =
-                    key.is_party() || matches!(key, transfermap_model::key::NodeKey::Service(_));
-                is_party
-                    && (key.to_string().to_lowercase().contains(&needle)
-                        || label_of(scan, key).to_lowercase().contains(&needle))
-            });
+            let on_path = f
+                .occurrences()
+                .flat_map(|o| o.path.iter())
+                .flat_map(|h| [&h.from, &h.to])
+                .chain(f.party.as_ref())
+                .any(|key| {
+                    let is_party = key.is_party()
+                        || matches!(key, transfermap_model::key::NodeKey::Service(_));
+                    is_party
+                        && (key.to_string().to_lowercase().contains(&needle)
+                            || label_of(scan, key).to_lowercase().contains(&needle))
+                });
             if !on_path {
                 return false;
             }
@@ -82,39 +84,60 @@ pub fn explain(scan: &Scan, filter: &Filter, lang: Lang) -> (String, usize) {
             words::basis(f.basis, lang)
         );
         let _ = writeln!(s, "  {}", words::rule_title(f.rule, lang));
-        if let (Some(c), Some(st)) = (&f.country, &f.status) {
-            let _ = writeln!(
-                s,
-                "  → {} ({}): {}",
-                scan.country_name(c, lang),
-                c,
-                describe(st, lang)
-            );
+        if let Some(p) = &f.party {
+            let _ = writeln!(s, "  {}", plain(&label_of(scan, p)));
         }
         if let Some(note) = &f.note {
             let _ = writeln!(s, "  {}", plain(&words::note(note, lang)));
         }
-        for (i, hop) in f.path.iter().enumerate() {
-            let detail = hop
-                .detail
-                .as_deref()
-                .map(|d| format!(" ({})", plain(d)))
-                .unwrap_or_default();
-            let _ = writeln!(
-                s,
-                "  {}. {} —{}{}→ {}",
-                i + 1,
-                plain(&label_of(scan, &hop.from)),
-                hop.edge.label(),
-                detail,
-                plain(&label_of(scan, &hop.to))
-            );
-            for id in hop.evidence.iter() {
-                let line = scan
-                    .evidence(id)
-                    .map(|e| e.summary())
-                    .unwrap_or_else(|| "(missing)".into());
-                let _ = writeln!(s, "       {id}: {}", plain(&line));
+        let many = !f.also.is_empty();
+        for (n, o) in f.occurrences().enumerate() {
+            if let (Some(c), Some(st)) = (o.country, o.status) {
+                let _ = writeln!(
+                    s,
+                    "  {}→ {} ({}): {}",
+                    if many {
+                        format!("[{}] ", n + 1)
+                    } else {
+                        String::new()
+                    },
+                    plain(&scan.country_name(c, lang)),
+                    plain(c),
+                    describe(st, lang)
+                );
+            } else if many {
+                let _ = writeln!(s, "  [{}]", n + 1);
+            }
+            if n > 0
+                && let Some(note) = o.note
+            {
+                let _ = writeln!(s, "  {}", plain(&words::note(note, lang)));
+            }
+            for (i, hop) in o.path.iter().enumerate() {
+                let mut detail = hop
+                    .detail
+                    .as_deref()
+                    .map(|d| format!(" ({})", plain(d)))
+                    .unwrap_or_default();
+                if let Some(inf) = &hop.inference {
+                    detail = format!("{detail} [{}]", plain(&words::inference(inf, lang)));
+                }
+                let _ = writeln!(
+                    s,
+                    "  {}. {} —{}{}→ {}",
+                    i + 1,
+                    plain(&label_of(scan, &hop.from)),
+                    hop.edge.label(),
+                    detail,
+                    plain(&label_of(scan, &hop.to))
+                );
+                for id in hop.evidence.iter() {
+                    let line = scan
+                        .evidence(id)
+                        .map(|e| e.summary())
+                        .unwrap_or_else(|| "(missing)".into());
+                    let _ = writeln!(s, "       {id}: {}", plain(&line));
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 //! `report.md`: summary, findings table, and each path hop by hop with its
 //! evidence — in English or Swedish.
 
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use crate::legal::describe;
@@ -8,8 +9,10 @@ use crate::text::visible;
 use crate::words;
 use transfermap_model::Lang;
 use transfermap_model::evidence::EvidenceId;
+use transfermap_model::finding::{Finding, Hop, Note};
 use transfermap_model::graph::EdgeKind;
 use transfermap_model::key::NodeKey;
+use transfermap_model::legal::LegalStatus;
 use transfermap_model::scan::{Scan, ScanStatus, Unobserved};
 
 /// Escape text for Markdown (and the HTML a Markdown renderer may pass
@@ -20,11 +23,11 @@ pub fn escape(text: &str) -> String {
     let shown = visible(text);
     for c in shown.chars().take(500) {
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '|' | '!' | '{' | '}' | '~'
-            | '"' => {
+            // A backslash escapes any ASCII punctuation in CommonMark; the
+            // text stays readable as plain text too. Parentheses, quotes
+            // and `!` need none: with `[` and `]` escaped no link or image
+            // can form.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' | '&' | '<' | '>' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -56,7 +59,6 @@ struct Words {
     basis: &'static str,
     severity: &'static str,
     country: &'static str,
-    entry: &'static str,
     rule: &'static str,
     evidence: &'static str,
     problems: &'static str,
@@ -83,6 +85,15 @@ struct Words {
     clients: &'static str,
     accounts: &'static str,
     outbound_dkim: &'static str,
+    party: &'static str,
+    entries: &'static str,
+    countries: &'static str,
+    more: &'static str,
+    other_statuses: &'static str,
+    route: &'static str,
+    reaches: &'static str,
+    artefact_only: &'static str,
+    evidence_also: &'static str,
 }
 
 const EN: Words = Words {
@@ -102,7 +113,6 @@ const EN: Words = Words {
     basis: "Basis",
     severity: "Severity",
     country: "Country",
-    entry: "Entry",
     rule: "Rule",
     evidence: "Evidence",
     problems: "Problems met during the scan",
@@ -129,6 +139,15 @@ const EN: Words = Words {
     clients: "Clients and devices",
     accounts: "SaaS accounts (verified domain)",
     outbound_dkim: "Outbound mail signed by",
+    party: "Party",
+    entries: "Entry points",
+    countries: "Countries",
+    more: "more",
+    other_statuses: "another legal status applies to some of its countries; see the finding",
+    route: "Route",
+    reaches: "then",
+    artefact_only: " — possibly a database artefact only (see the route)",
+    evidence_also: "Also (shown above, or in scan.json)",
 };
 
 const SV: Words = Words {
@@ -148,7 +167,6 @@ const SV: Words = Words {
     basis: "Underlag",
     severity: "Allvarlighetsgrad",
     country: "Land",
-    entry: "Ingång",
     rule: "Regel",
     evidence: "Belägg",
     problems: "Problem under skanningen",
@@ -175,6 +193,15 @@ const SV: Words = Words {
     clients: "Klienter och enheter",
     accounts: "SaaS-konton (verifierad domän)",
     outbound_dkim: "Utgående e-post signerad av",
+    party: "Part",
+    entries: "Ingångar",
+    countries: "Länder",
+    more: "till",
+    other_statuses: "för några av dess länder gäller ett annat rättsläge; se fyndet",
+    route: "Väg",
+    reaches: "sedan",
+    artefact_only: " — möjligen bara ett fel i databasen (se vägen)",
+    evidence_also: "Även (ovan, eller i scan.json)",
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -291,6 +318,11 @@ pub fn report(scan: &Scan, lang: Lang) -> String {
     }
     let _ = writeln!(s, "## {}\n", w.reproduce);
     let mut cmd = format!("transfermap scan {} --as-of {}", scan.domain, scan.as_of);
+    // A named server is part of what was scanned; the system's resolver
+    // is the default and needs no flag.
+    if scan.zone_files.is_empty() && scan.resolver.parse::<std::net::SocketAddr>().is_ok() {
+        cmd.push_str(&format!(" --resolver {}", scan.resolver));
+    }
     for z in &scan.zone_files {
         cmd.push_str(&format!(" --zone-file {}", shell_word(z)));
     }
@@ -445,7 +477,10 @@ fn summary(s: &mut String, scan: &Scan, lang: Lang) {
         let mut rules: Vec<String> = scan
             .findings
             .iter()
-            .filter(|f| f.country.as_deref() == Some(country))
+            .filter(|f| {
+                f.occurrences()
+                    .any(|o| o.country == Some(country) && !o.is_artefact())
+            })
             .map(|f| format!("{} ({})", f.rule, words::basis(f.basis, lang)))
             .collect();
         rules.sort();
@@ -619,6 +654,42 @@ fn country_cell(scan: &Scan, country: Option<&str>, lang: Lang) -> String {
     }
 }
 
+/// At most `max` items, then how many more.
+fn some_of(items: &[String], max: usize, lang: Lang) -> String {
+    if items.len() <= max {
+        return items.join(", ");
+    }
+    format!(
+        "{} (+{} {})",
+        items[..max].join(", "),
+        items.len() - max,
+        words(lang).more
+    )
+}
+
+/// The distinct notes of a finding's occurrences, but for possible
+/// artefacts (shown beside the step they are about).
+fn notes(f: &Finding) -> Vec<&Note> {
+    let mut out: Vec<&Note> = Vec::new();
+    for n in f.occurrences().filter_map(|o| o.note) {
+        if !matches!(n, Note::PossibleArtefact { .. }) && !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// The distinct legal statuses of a finding's occurrences.
+fn statuses(f: &Finding) -> Vec<&LegalStatus> {
+    let mut out: Vec<&LegalStatus> = Vec::new();
+    for st in f.occurrences().filter_map(|o| o.status) {
+        if !out.contains(&st) {
+            out.push(st);
+        }
+    }
+    out
+}
+
 fn table(s: &mut String, scan: &Scan, lang: Lang) {
     let w = words(lang);
     let _ = writeln!(s, "## {}\n", w.findings);
@@ -628,30 +699,100 @@ fn table(s: &mut String, scan: &Scan, lang: Lang) {
     }
     let _ = writeln!(
         s,
-        "| ID | {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---|---|",
-        w.rule, w.severity, w.basis, w.country, w.entry, w.status
+        "| ID | {} | {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---|---|---|",
+        w.rule, w.severity, w.basis, w.party, w.countries, w.entries, w.status
     );
     for f in &scan.findings {
-        let last = match (&f.status, &f.note) {
+        let notes = notes(f);
+        let mut last = match (&f.status, notes.first()) {
             (Some(st), _) => describe(st, lang),
+            (None, Some(n)) if notes.len() > 1 => {
+                format!("{} (+{} {})", words::note(n, lang), notes.len() - 1, w.more)
+            }
             (None, Some(n)) => words::note(n, lang),
             (None, None) => "—".to_string(),
         };
+        if statuses(f).len() > 1 {
+            last = format!("{last} ({})", w.other_statuses);
+        }
+        let party = f
+            .party
+            .as_ref()
+            .map_or_else(|| "—".to_string(), |p| label_of(scan, p));
+        let countries: Vec<String> = f
+            .countries()
+            .iter()
+            .map(|c| country_cell(scan, Some(c), lang))
+            .collect();
+        let countries = if countries.is_empty() {
+            "—".to_string()
+        } else {
+            some_of(&countries, 6, lang)
+        };
+        let entries: Vec<String> = f.entries().iter().map(|e| label_of(scan, e)).collect();
         let _ = writeln!(
             s,
-            "| [{id}](#{anchor}) | {} {} | {} | {} | {} | {} | {} |",
+            "| [{id}](#{anchor}) | {} {} | {} | {} | {} | {} | {} | {} |",
             f.rule,
             f.rule.name(),
             words::severity(f.severity, lang),
             words::basis(f.basis, lang),
-            escape(&country_cell(scan, f.country.as_deref(), lang)),
-            escape(&label_of(scan, &f.entry)),
+            escape(&party),
+            escape(&countries),
+            escape(&some_of(&entries, 3, lang)),
             escape(&last),
             id = f.id,
             anchor = f.id.to_lowercase(),
         );
     }
     s.push('\n');
+}
+
+/// Most evidence items written out per step; the rest are named by ID.
+const EVIDENCE_PER_STEP: usize = 3;
+
+/// A step's evidence: each item in full the first time the finding cites
+/// it, by ID after that, and no more than [`EVIDENCE_PER_STEP`] in full.
+fn evidence_lines(
+    s: &mut String,
+    scan: &Scan,
+    hop: &Hop,
+    shown: &mut BTreeSet<EvidenceId>,
+    lang: Lang,
+) {
+    let w = words(lang);
+    let mut again: Vec<String> = Vec::new();
+    let mut written = 0;
+    for id in hop.evidence.iter() {
+        if written < EVIDENCE_PER_STEP && shown.insert(id) {
+            let _ = writeln!(s, "   - {}: {}", w.evidence, evidence_line(scan, id));
+            written += 1;
+        } else {
+            again.push(id.to_string());
+        }
+    }
+    if !again.is_empty() {
+        let _ = writeln!(s, "   - {}: {}", w.evidence_also, again.join(", "));
+    }
+}
+
+/// The steps occurrences share, and the last step of each with its note.
+type Route<'a> = (&'a [Hop], Vec<(&'a Hop, Option<&'a Note>)>);
+
+fn hop_line(scan: &Scan, hop: &Hop, lang: Lang) -> String {
+    let mut edge = hop.edge.label().to_string();
+    if let Some(d) = &hop.detail {
+        edge = format!("{edge} ({})", escape(d));
+    }
+    if let Some(inf) = &hop.inference {
+        edge = format!("{edge}; {}", escape(&words::inference(inf, lang)));
+    }
+    format!(
+        "{} —*{}*→ {}",
+        escape(&label_of(scan, &hop.from)),
+        edge,
+        escape(&label_of(scan, &hop.to))
+    )
 }
 
 fn paths(s: &mut String, scan: &Scan, lang: Lang) {
@@ -669,20 +810,60 @@ fn paths(s: &mut String, scan: &Scan, lang: Lang) {
             f.rule.name(),
             words::rule_title(f.rule, lang)
         );
-        if let Some(c) = &f.country {
-            let _ = writeln!(
-                s,
-                "- {}: {} ({})",
-                w.country,
-                escape(&scan.country_name(c, lang)),
-                escape(c)
-            );
+        if let Some(p) = &f.party {
+            let _ = writeln!(s, "- {}: {}", w.party, escape(&label_of(scan, p)));
         }
-        if let Some(st) = &f.status {
-            let _ = writeln!(s, "- {}: {}", w.status, escape(&describe(st, lang)));
+        let statuses = statuses(f);
+        match (f.countries().as_slice(), statuses.as_slice()) {
+            ([], _) => {}
+            ([c], [st]) => {
+                let _ = writeln!(
+                    s,
+                    "- {}: {} ({})",
+                    w.country,
+                    escape(&scan.country_name(c, lang)),
+                    escape(c)
+                );
+                let _ = writeln!(s, "- {}: {}", w.status, escape(&describe(st, lang)));
+            }
+            (_, _) => {
+                // One line per country with its status: a merged finding
+                // never lets one country's status stand for another's.
+                let _ = writeln!(s, "- {}:", w.countries);
+                let mut seen: Vec<(&str, &LegalStatus)> = Vec::new();
+                for o in f.occurrences() {
+                    let (Some(c), Some(st)) = (o.country, o.status) else {
+                        continue;
+                    };
+                    if seen.contains(&(c, st)) {
+                        continue;
+                    }
+                    seen.push((c, st));
+                    // A country only a possible artefact places there says so.
+                    let artefact = f
+                        .occurrences()
+                        .filter(|x| x.country == Some(c) && x.status == Some(st))
+                        .all(|x| x.is_artefact());
+                    let _ = writeln!(
+                        s,
+                        "  - {} ({}): {}{}",
+                        escape(&scan.country_name(c, lang)),
+                        escape(c),
+                        escape(&describe(st, lang)),
+                        if artefact { w.artefact_only } else { "" }
+                    );
+                }
+            }
         }
-        if let Some(note) = &f.note {
+        let entries: Vec<String> = f.entries().iter().map(|e| label_of(scan, e)).collect();
+        let _ = writeln!(s, "- {}: {}", w.entries, escape(&entries.join(", ")));
+        for note in notes(f) {
             let _ = writeln!(s, "- {}", escape(&words::note(note, lang)));
+        }
+        if let Some(n @ Note::PossibleArtefact { .. }) = &f.note
+            && f.also.is_empty()
+        {
+            let _ = writeln!(s, "- {}", escape(&words::note(n, lang)));
         }
         let _ = writeln!(
             s,
@@ -697,24 +878,46 @@ fn paths(s: &mut String, scan: &Scan, lang: Lang) {
             let _ = writeln!(s, "- {}: {}", w.subject_to, escape(&names.join(", ")));
         }
         s.push('\n');
-        for (i, hop) in f.path.iter().enumerate() {
-            let mut edge = hop.edge.label().to_string();
-            if let Some(d) = &hop.detail {
-                edge = format!("{edge} ({})", escape(d));
-            }
-            let _ = writeln!(
-                s,
-                "{}. {} —*{}*→ {}",
-                i + 1,
-                escape(&label_of(scan, &hop.from)),
-                edge,
-                escape(&label_of(scan, &hop.to))
-            );
-            for id in hop.evidence.iter() {
-                let _ = writeln!(s, "   - {}: {}", w.evidence, evidence_line(scan, id));
+        // Occurrences that share all but their last step are shown once,
+        // with their last steps listed: a range geolocated in many
+        // countries is one route, not many.
+        let mut routes: Vec<Route<'_>> = Vec::new();
+        for o in f.occurrences() {
+            let Some((last, prefix)) = o.path.split_last() else {
+                continue;
+            };
+            match routes.iter_mut().find(|(p, _)| *p == prefix) {
+                Some((_, lasts)) => lasts.push((last, o.note)),
+                None => routes.push((prefix, vec![(last, o.note)])),
             }
         }
-        s.push('\n');
+        let many = routes.len() > 1;
+        let mut shown = BTreeSet::new();
+        for (n, (prefix, lasts)) in routes.iter().enumerate() {
+            if many {
+                let _ = writeln!(s, "{} {}:\n", w.route, n + 1);
+            }
+            for (i, hop) in prefix.iter().enumerate() {
+                let _ = writeln!(s, "{}. {}", i + 1, hop_line(scan, hop, lang));
+                evidence_lines(s, scan, hop, &mut shown, lang);
+            }
+            let step = prefix.len() + 1;
+            for (hop, note) in lasts {
+                let mut line = hop_line(scan, hop, lang);
+                if lasts.len() > 1
+                    && let Some(n @ Note::PossibleArtefact { .. }) = note
+                {
+                    line = format!("{line} — {}", escape(&words::note(n, lang)));
+                }
+                if lasts.len() == 1 || prefix.is_empty() {
+                    let _ = writeln!(s, "{step}. {line}");
+                } else {
+                    let _ = writeln!(s, "{step}. ({}) {line}", w.reaches);
+                }
+                evidence_lines(s, scan, hop, &mut shown, lang);
+            }
+            s.push('\n');
+        }
     }
 }
 
@@ -726,10 +929,11 @@ mod tests {
     fn escaping_keeps_markup_out() {
         assert_eq!(
             escape("<script>alert(1)</script>"),
-            "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"
+            "\\<script\\>alert(1)\\</script\\>"
         );
-        assert_eq!(escape("a|b\nc"), "a\\|b&lt;U+000A&gt;c");
-        assert_eq!(escape("\u{202e}x"), "&lt;U+202E&gt;x");
-        assert_eq!(escape("[x](http://e)"), "\\[x\\]\\(http://e\\)");
+        assert_eq!(escape("a|b\nc"), "a\\|b\\<U+000A\\>c");
+        assert_eq!(escape("\u{202e}x"), "\\<U+202E\\>x");
+        assert_eq!(escape("[x](http://e)"), "\\[x\\](http://e)");
+        assert_eq!(escape("AT&T"), "AT\\&T");
     }
 }

@@ -48,7 +48,8 @@ pub fn to_mermaid(scan: &Scan) -> String {
     let hot: std::collections::BTreeSet<(&transfermap_model::key::NodeKey, _)> = scan
         .findings
         .iter()
-        .flat_map(|f| f.path.iter().map(|h| (&h.from, &h.to)))
+        .flat_map(|f| f.occurrences().flat_map(|o| o.path.iter()))
+        .map(|h| (&h.from, &h.to))
         .collect();
     let mut red = Vec::new();
     for (i, e) in scan.graph.edges.iter().enumerate() {

@@ -2,7 +2,8 @@
 //! severities, bases, rule titles, and the notes of findings.
 
 use transfermap_model::Lang;
-use transfermap_model::finding::{Basis, Note, RuleCode, Severity, Unknown};
+use transfermap_model::finding::{Artefact, Basis, Note, RuleCode, Severity, Unknown};
+use transfermap_model::graph::{Inference, InferenceRule, Signal, Strength};
 
 pub fn severity(s: Severity, lang: Lang) -> &'static str {
     match (s, lang) {
@@ -106,6 +107,43 @@ pub fn rule_title(code: RuleCode, lang: Lang) -> &'static str {
     }
 }
 
+/// An inferred step in words: the conclusion, its strength and what it
+/// rests on.
+pub fn inference(inf: &Inference, lang: Lang) -> String {
+    let signals: Vec<&str> = inf
+        .signals
+        .iter()
+        .map(|s| match (s, lang) {
+            (Signal::Dkim, Lang::En) => "DKIM selector delegated to it",
+            (Signal::Dkim, Lang::Sv) => "DKIM-väljare delegerad dit",
+            (Signal::Autodiscover, Lang::En) => "autodiscover points there",
+            (Signal::Autodiscover, Lang::Sv) => "autodiscover pekar dit",
+            (Signal::TenantHost, Lang::En) => "the domain's own inbound host there exists",
+            (Signal::TenantHost, Lang::Sv) => "domänens egen inkommande värd där finns",
+            (Signal::SpfInclude, Lang::En) => "SPF includes its senders",
+            (Signal::SpfInclude, Lang::Sv) => "SPF inkluderar dess avsändare",
+        })
+        .collect();
+    let strength = match (inf.strength, lang) {
+        (Strength::Strong, Lang::En) => "strong",
+        (Strength::Strong, Lang::Sv) => "stark",
+        (Strength::Medium, Lang::En) => "medium",
+        (Strength::Medium, Lang::Sv) => "medelstark",
+        (Strength::Weak, Lang::En) => "weak",
+        (Strength::Weak, Lang::Sv) => "svag",
+    };
+    match (inf.rule, lang) {
+        (InferenceRule::MailboxBehindGateway, Lang::En) => format!(
+            "inferred: the mailbox behind the gateway ({strength}: {})",
+            signals.join(", ")
+        ),
+        (InferenceRule::MailboxBehindGateway, Lang::Sv) => format!(
+            "slutsats: brevlådan bakom filtret ({strength}: {})",
+            signals.join(", ")
+        ),
+    }
+}
+
 /// A finding's note in words.
 pub fn note(n: &Note, lang: Lang) -> String {
     match (n, lang) {
@@ -142,11 +180,43 @@ pub fn note(n: &Note, lang: Lang) -> String {
             },
             lang,
         ) => unattributed(*what, name, networks, holders, lang),
+        (Note::PossibleArtefact { why }, lang) => artefact(why, lang),
         (Note::LookupLimit { terms, limit }, Lang::En) => format!(
             "the SPF record needs {terms} DNS-querying terms; RFC 7208 §4.6.4 allows {limit} (receivers return permerror)"
         ),
         (Note::LookupLimit { terms, limit }, Lang::Sv) => format!(
             "SPF-posten kräver {terms} termer som frågar DNS; RFC 7208 §4.6.4 tillåter {limit} (mottagare svarar permerror)"
+        ),
+    }
+}
+
+fn artefact(why: &Artefact, lang: Lang) -> String {
+    match (why, lang) {
+        (Artefact::TinyShare { pct }, Lang::En) => format!(
+            "possibly a database artefact: only {pct:.2}% of the network's addresses are placed there; not a reason for safeguards by itself"
+        ),
+        (Artefact::TinyShare { pct }, Lang::Sv) => format!(
+            "möjligen ett fel i databasen: bara {pct:.2} % av nätets adresser placeras där; inte i sig ett skäl för skyddsåtgärder"
+        ),
+        (
+            Artefact::LoneAddress {
+                registered,
+                neighbours,
+            },
+            Lang::En,
+        ) => format!(
+            "possibly a database artefact: the network's holder is registered in {registered} and the networks on either side are placed in {}; not a reason for safeguards by itself",
+            neighbours.join(" and ")
+        ),
+        (
+            Artefact::LoneAddress {
+                registered,
+                neighbours,
+            },
+            Lang::Sv,
+        ) => format!(
+            "möjligen ett fel i databasen: nätets innehavare är registrerad i {registered} och näten på båda sidor placeras i {}; inte i sig ett skäl för skyddsåtgärder",
+            neighbours.join(" och ")
         ),
     }
 }
@@ -191,6 +261,12 @@ fn unattributed(
         ),
         (Unknown::Network, Lang::Sv, false) => format!(
             "SPF-posten för {name} tillåter {count} nät som ingen post i kunskapsbasen förklarar ({networks}), annonserade av {holders}: vems tjänst som skickar därifrån är okänt"
+        ),
+        (Unknown::Flattened, Lang::En, _) => format!(
+            "the SPF include {name} is kept by an SPF flattening service ({holders}): it stands for senders it does not name, so who sends as the domain through it is unknown"
+        ),
+        (Unknown::Flattened, Lang::Sv, _) => format!(
+            "SPF-inkluderingen {name} hålls av en tjänst som plattar ut SPF-poster ({holders}): den står för avsändare som den inte namnger, så vem som skickar i domänens namn den vägen är okänt"
         ),
         (Unknown::Include, Lang::En, _) => format!(
             "the included SPF record {name} is not attributed to any known provider: the senders it authorises are unknown"

@@ -46,6 +46,7 @@ pub(crate) fn findings(
             regimes: Vec::new(),
             entry: spf.clone(),
             subject: spf.clone(),
+            party: None,
             path: vec![Hop {
                 from: data.clone(),
                 to: spf.clone(),
@@ -60,6 +61,7 @@ pub(crate) fn findings(
                 terms,
                 limit: RFC_LOOKUP_LIMIT,
             }),
+            also: Vec::new(),
         });
     }
     out

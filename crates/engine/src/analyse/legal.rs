@@ -124,9 +124,12 @@ pub fn recipients(
 /// One destination per third country and distinct status, the most
 /// demanding status of a country first: one certified recipient never
 /// stands for the others.
-pub(crate) fn destinations(judged: &[Judged]) -> Vec<Destination> {
+pub(crate) fn destinations(groups: &[(String, Vec<Judged>)]) -> Vec<Destination> {
     let mut by: BTreeMap<(String, u8, String), Destination> = BTreeMap::new();
-    for j in judged {
+    let members = groups
+        .iter()
+        .flat_map(|(id, g)| g.iter().map(move |j| (id, j)));
+    for (id, j) in members.filter(|(_, j)| !j.artefact) {
         let f = &j.finding;
         let (Some(country), Some(status)) = (&f.country, &f.status) else {
             continue;
@@ -152,7 +155,9 @@ pub(crate) fn destinations(judged: &[Judged]) -> Vec<Destination> {
         if !d.rules.contains(&f.rule) {
             d.rules.push(f.rule);
         }
-        d.findings.push(f.id.clone());
+        if !d.findings.contains(id) {
+            d.findings.push(id.clone());
+        }
     }
     let mut out: Vec<Destination> = by.into_values().collect();
     for d in &mut out {

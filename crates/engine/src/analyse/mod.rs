@@ -53,6 +53,19 @@ pub struct Analysis {
 pub(crate) struct Judged {
     pub finding: Finding,
     pub recipients: Vec<NodeKey>,
+    /// Possibly a database artefact: shown, but no destination of its own.
+    pub artefact: bool,
+}
+
+impl Judged {
+    /// A finding that is not a transfer: no recipients to judge.
+    fn note(finding: Finding) -> Self {
+        Judged {
+            finding,
+            recipients: Vec::new(),
+            artefact: false,
+        }
+    }
 }
 
 /// Traverse the graph and decide everything the reports show.
@@ -62,7 +75,7 @@ pub fn analyse(
     collection: &Collection,
     as_of: NaiveDate,
 ) -> Analysis {
-    let attribution = unknowns::Attribution::of(graph);
+    let attribution = unknowns::Attribution::of(graph, kb);
     let mut judged: Vec<Judged> = Vec::new();
     let mut seen = BTreeSet::new();
     let mut add = |j: Judged, judged: &mut Vec<Judged>| {
@@ -86,48 +99,30 @@ pub fn analyse(
         entries.sort();
         for (_, _, entry) in entries {
             let tree = paths::cheapest_from(graph, entry);
-            for j in transfers::findings(graph, kb, &tree, as_of) {
+            for j in transfers::findings(graph, kb, collection, &tree, as_of) {
                 add(j, &mut judged);
             }
             for f in unknowns::findings(graph, &attribution, &tree, as_of) {
-                add(
-                    Judged {
-                        finding: f,
-                        recipients: Vec::new(),
-                    },
-                    &mut judged,
-                );
+                add(Judged::note(f), &mut judged);
             }
             for f in disagreements::findings(graph, &tree, as_of) {
-                add(
-                    Judged {
-                        finding: f,
-                        recipients: Vec::new(),
-                    },
-                    &mut judged,
-                );
+                add(Judged::note(f), &mut judged);
             }
         }
     }
     for f in domain::findings(graph, collection, as_of) {
-        add(
-            Judged {
-                finding: f,
-                recipients: Vec::new(),
-            },
-            &mut judged,
-        );
+        add(Judged::note(f), &mut judged);
     }
-    judged.sort_by(|a, b| {
-        let (a, b) = (&a.finding, &b.finding);
-        (a.severity, a.rule, &a.entry, &a.subject, &a.country)
-            .cmp(&(b.severity, b.rule, &b.entry, &b.subject, &b.country))
-    });
-    for (i, j) in judged.iter_mut().enumerate() {
-        j.finding.id = format!("F{}", i + 1);
+    let groups = merge(judged);
+    let mut numbered: Vec<(String, Vec<Judged>)> = Vec::new();
+    for (i, group) in groups.into_iter().enumerate() {
+        numbered.push((format!("F{}", i + 1), group));
     }
-    let destinations = legal::destinations(&judged);
-    let findings: Vec<Finding> = judged.into_iter().map(|j| j.finding).collect();
+    let destinations = legal::destinations(&numbered);
+    let findings: Vec<Finding> = numbered
+        .into_iter()
+        .map(|(id, group)| joined(id, group))
+        .collect();
     Analysis {
         flows: flows(graph, &attribution, kb),
         countries: legal::countries(graph, &findings, kb, as_of),
@@ -144,6 +139,65 @@ pub fn analyse(
 fn dedup_key(f: &Finding) -> (RuleCode, Option<NodeKey>, NodeKey, Option<String>) {
     let entry = f.country.is_some().then(|| f.entry.clone());
     (f.rule, entry, f.subject.clone(), f.country.clone())
+}
+
+/// One finding per thing to decide ([`Finding::key`]). Returns the groups
+/// in report order (most severe first), each with its most demanding
+/// occurrence first: not a possible artefact, then the highest legal
+/// demand, then by country, entry and subject.
+fn merge(judged: Vec<Judged>) -> Vec<Vec<Judged>> {
+    let mut groups: BTreeMap<String, Vec<Judged>> = BTreeMap::new();
+    for j in judged {
+        groups.entry(j.finding.key()).or_default().push(j);
+    }
+    let mut out: Vec<Vec<Judged>> = groups.into_values().collect();
+    for g in &mut out {
+        g.sort_by(|a, b| {
+            let demand = |j: &Judged| u8::MAX - j.finding.status.as_ref().map_or(0, |s| s.demand());
+            let (fa, fb) = (&a.finding, &b.finding);
+            (a.artefact, demand(a), &fa.country, &fa.entry, &fa.subject).cmp(&(
+                b.artefact,
+                demand(b),
+                &fb.country,
+                &fb.entry,
+                &fb.subject,
+            ))
+        });
+    }
+    out.sort_by(|a, b| {
+        let (a, b) = (&a[0].finding, &b[0].finding);
+        (
+            a.severity, a.rule, &a.party, &a.entry, &a.subject, &a.country,
+        )
+            .cmp(&(
+                b.severity, b.rule, &b.party, &b.entry, &b.subject, &b.country,
+            ))
+    });
+    out
+}
+
+/// The finding of a group: its first occurrence's, with the others as
+/// `also` and their regimes joined.
+fn joined(id: String, group: Vec<Judged>) -> Finding {
+    let mut members = group.into_iter().map(|j| j.finding);
+    let mut first = members.next().expect("groups are never empty");
+    first.id = id;
+    for f in members {
+        for r in f.regimes {
+            if !first.regimes.contains(&r) {
+                first.regimes.push(r);
+            }
+        }
+        first.also.push(transfermap_model::finding::Occurrence {
+            entry: f.entry,
+            subject: f.subject,
+            country: f.country,
+            status: f.status,
+            path: f.path,
+            note: f.note,
+        });
+    }
+    first
 }
 
 /// A finding that is not a transfer (no country, no legal status).
@@ -164,10 +218,12 @@ pub(crate) fn note_finding(
         regimes: Vec::new(),
         entry: path.first()?.to.clone(),
         subject,
+        party: None,
         path,
         status: None,
         as_of,
         note: Some(note),
+        also: Vec::new(),
     })
 }
 

@@ -11,7 +11,8 @@ use super::paths::PathTree;
 use super::{Judged, legal, out_edges};
 use crate::graph::{EdgeKind, NodeKind, TransferGraph};
 use transfermap_maps::KnowledgeBase;
-use transfermap_model::finding::{Basis, Finding, Hop, Note, RuleCode};
+use transfermap_model::collection::Collection;
+use transfermap_model::finding::{Artefact, Basis, Finding, Hop, Note, RuleCode, Severity};
 use transfermap_model::key::NodeKey;
 
 /// What kind of last step reaches the third country.
@@ -32,6 +33,7 @@ enum Terminal {
 pub(crate) fn findings(
     graph: &TransferGraph,
     kb: &KnowledgeBase,
+    collection: &Collection,
     tree: &PathTree,
     as_of: NaiveDate,
 ) -> Vec<Judged> {
@@ -48,12 +50,77 @@ pub(crate) fn findings(
             };
             let path = tree.path_to(graph, n, Some(e.id()));
             let rule = classify(&path, how);
-            if let Some(j) = judge(graph, kb, rule, country, path, n, as_of) {
+            let artefact = (how == Terminal::Located)
+                .then(|| artefact(graph, kb, collection, n, &country, as_of))
+                .flatten();
+            if let Some(mut j) = judge(graph, kb, rule, country, path, n, as_of) {
+                if let Some(why) = artefact {
+                    // Reported, plainly, but it asks nothing by itself.
+                    j.finding.severity = Severity::Info;
+                    j.finding.note = Some(Note::PossibleArtefact { why });
+                    j.artefact = true;
+                }
                 out.push(j);
             }
         }
     }
     out
+}
+
+/// Less than this share of an SPF network's addresses in a country, beside
+/// a larger share elsewhere, looks like a database artefact.
+const TINY_SHARE_PCT: f64 = 1.0;
+
+/// Whether a geolocated country of `n` (an address or SPF network) may be
+/// a database artefact: a tiny share of a network, or a lone address the
+/// database places apart from its neighbours and its registry.
+fn artefact(
+    graph: &TransferGraph,
+    kb: &KnowledgeBase,
+    collection: &Collection,
+    n: NodeIndex,
+    country: &str,
+    as_of: NaiveDate,
+) -> Option<Artefact> {
+    match &graph.graph[n].key {
+        NodeKey::Range(net) => {
+            let r = collection.ranges.get(net)?;
+            let share = r.shares.iter().find(|s| s.country == country)?;
+            let larger = r.shares.iter().any(|s| s.pct > share.pct);
+            if share.pct < TINY_SHARE_PCT && larger {
+                return Some(Artefact::TinyShare { pct: share.pct });
+            }
+            // A small network wholly inside one or two database networks
+            // is, to the database, one place: judged like a lone address
+            // by its first address and that address's neighbours.
+            if r.shares.len() == 1 && r.networks_read <= 2 && !r.truncated {
+                return lone_address(kb, collection, &net.network(), as_of);
+            }
+            None
+        }
+        NodeKey::Address(ip) => lone_address(kb, collection, ip, as_of),
+        _ => None,
+    }
+}
+
+/// A lone address the database places apart: its network's holder is
+/// registered in the EU/EEA and the networks on either side of it are
+/// placed there.
+fn lone_address(
+    kb: &KnowledgeBase,
+    collection: &Collection,
+    ip: &std::net::IpAddr,
+    as_of: NaiveDate,
+) -> Option<Artefact> {
+    let facts = collection.geo.get(ip)?;
+    let registered = facts.registry_country.as_ref()?.value.clone();
+    let neighbours: Vec<String> = facts.neighbours.iter().map(|f| f.value.clone()).collect();
+    let inside = |c: &str| kb.in_eea(c, as_of);
+    (inside(&registered) && !neighbours.is_empty() && neighbours.iter().all(|c| inside(c)))
+        .then_some(Artefact::LoneAddress {
+            registered,
+            neighbours,
+        })
 }
 
 /// Is this edge the last step into a third country? Returns how, and the country.
@@ -148,6 +215,7 @@ fn judge(
     };
     let r = rule.rule();
     Some(Judged {
+        artefact: false,
         finding: Finding {
             id: String::new(),
             rule,
@@ -157,13 +225,56 @@ fn judge(
             regimes,
             entry: path.first()?.to.clone(),
             subject: g[subject].key.clone(),
+            party: party_of(graph, rule, &path, subject),
             path,
             status: Some(status),
             as_of,
             note,
+            also: Vec::new(),
         },
         recipients,
     })
+}
+
+/// Whom a finding is about (see [`Finding::party`]).
+fn party_of(
+    graph: &TransferGraph,
+    rule: RuleCode,
+    path: &[Hop],
+    subject: NodeIndex,
+) -> Option<NodeKey> {
+    let g = &graph.graph;
+    match rule {
+        RuleCode::Tm103 | RuleCode::Tm111 | RuleCode::Tm104 => {
+            return Some(g[subject].key.clone());
+        }
+        RuleCode::Tm105 => {
+            if let Some(h) = path.iter().find(|h| h.edge == EdgeKind::SubProcesses) {
+                return Some(h.from.clone());
+            }
+        }
+        _ => {}
+    }
+    // The provider of the service nearest the end of the path: the one
+    // whose servers, networks or sites these are.
+    let provider_of = |n: NodeIndex| -> Option<NodeKey> {
+        let direct = out_edges(graph, n, EdgeKind::OperatedBy)
+            .map(|e| e.target())
+            .find(|&t| g[t].kind == NodeKind::Provider);
+        if direct.is_some() {
+            return direct.map(|t| g[t].key.clone());
+        }
+        out_edges(graph, n, EdgeKind::PartOf).find_map(|e| {
+            out_edges(graph, e.target(), EdgeKind::OperatedBy)
+                .map(|o| o.target())
+                .find(|&t| g[t].kind == NodeKind::Provider)
+                .map(|t| g[t].key.clone())
+        })
+    };
+    std::iter::once(subject)
+        .chain(path.iter().rev().filter_map(|h| graph.find(&h.from)))
+        .filter(|&n| g[n].kind != NodeKind::Network)
+        .find_map(provider_of)
 }
 
 /// The kind of knowledge the last step rests on.

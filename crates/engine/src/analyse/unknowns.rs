@@ -15,6 +15,7 @@ use petgraph::visit::EdgeRef;
 use super::paths::PathTree;
 use super::{note_finding, out_edges};
 use crate::graph::{EdgeKind, NodeKind, TransferGraph};
+use transfermap_maps::KnowledgeBase;
 use transfermap_model::finding::{Finding, Note, RuleCode, Unknown};
 use transfermap_model::key::NodeKey;
 
@@ -28,6 +29,9 @@ pub struct Attribution {
     pub includes: BTreeSet<NodeIndex>,
     /// Networks the maps do not explain, by the SPF record that names them.
     pub networks: BTreeMap<NodeIndex, Vec<NodeIndex>>,
+    /// Included SPF records kept by a flattening service (the service's
+    /// name): known as a service, but the senders they stand for are not.
+    pub flattened: BTreeMap<NodeIndex, String>,
 }
 
 impl Attribution {
@@ -37,6 +41,7 @@ impl Attribution {
             || self.tokens.contains(&n)
             || self.includes.contains(&n)
             || self.networks.values().any(|v| v.contains(&n))
+            || self.flattened.contains_key(&n)
     }
 }
 
@@ -83,9 +88,29 @@ pub(crate) fn holders(graph: &TransferGraph, n: NodeIndex) -> Vec<String> {
 }
 
 impl Attribution {
-    pub fn of(graph: &TransferGraph) -> Self {
+    pub fn of(graph: &TransferGraph, kb: &KnowledgeBase) -> Self {
         let g = &graph.graph;
         let mut out = Attribution::default();
+        for n in g.node_indices() {
+            if !matches!(g[n].key, NodeKey::Spf(_)) {
+                continue;
+            }
+            let flattening =
+                out_edges(graph, n, EdgeKind::PartOf).find_map(|e| match &g[e.target()].key {
+                    NodeKey::Service(id)
+                        if kb
+                            .services
+                            .get(id)
+                            .is_some_and(|s| s.carries == "spf-flattening") =>
+                    {
+                        Some(g[e.target()].label.clone())
+                    }
+                    _ => None,
+                });
+            if let Some(name) = flattening {
+                out.flattened.insert(n, name);
+            }
+        }
         // The scanned domain: its own SPF records (the apex and includes
         // below the domain) are the organisation's, not a vendor's.
         let own = g.node_weights().find_map(|n| match &n.key {
@@ -183,6 +208,13 @@ pub(crate) fn findings(
                 node.label.clone(),
                 Vec::new(),
                 holders(graph, n),
+            )
+        } else if let Some(service) = attribution.flattened.get(&n) {
+            (
+                Unknown::Flattened,
+                node.key.value(),
+                Vec::new(),
+                vec![service.clone()],
             )
         } else if attribution.includes.contains(&n) {
             (Unknown::Include, node.key.value(), Vec::new(), Vec::new())

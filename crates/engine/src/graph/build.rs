@@ -308,7 +308,7 @@ impl Builder<'_> {
             ev,
         );
         if let Some(facts) = self.c.geo.get(&ip).cloned() {
-            self.geo_edges(ix, &facts);
+            self.geo_edges(ix, &facts, true);
         }
         ix
     }
@@ -321,17 +321,34 @@ impl Builder<'_> {
             None,
             ev,
         );
+        // Where the whole range is, from every database network inside it
+        // (a scan of an older version has only both ends: use those).
+        let whole = self.c.ranges.get(net).cloned();
+        if let Some(r) = &whole {
+            for share in &r.shares {
+                let country = self.country(&share.country, r.evidence);
+                self.g.edge(
+                    ix,
+                    country,
+                    EdgeKind::LocatedIn,
+                    Some(format!("geolocated: {:.2}% of its addresses", share.pct)),
+                    r.evidence,
+                );
+            }
+        }
+        // Who announces it and where the holder is registered, from both ends.
         for ip in network_ends(net) {
             if let Some(facts) = self.c.geo.get(&ip).cloned() {
-                self.geo_edges(ix, &facts);
+                self.geo_edges(ix, &facts, whole.is_none());
             }
         }
         ix
     }
 
-    /// Geolocated country, network and the network's registry country.
-    fn geo_edges(&mut self, ix: NodeIndex, facts: &GeoFacts) {
-        if let Some(f) = &facts.geolocated_country {
+    /// Geolocated country (when `located`), network and the network's
+    /// registry country.
+    fn geo_edges(&mut self, ix: NodeIndex, facts: &GeoFacts, located: bool) {
+        if let Some(f) = facts.geolocated_country.as_ref().filter(|_| located) {
             let country = self.country(&f.value, f.evidence);
             self.g.edge(
                 ix,
@@ -400,6 +417,20 @@ impl Builder<'_> {
                 &node.domain,
                 node.evidence.first(),
             );
+            // A record under the organisation's own domain is its own: it
+            // is published by the organisation, whoever sends from it.
+            let own = &self.c.domain;
+            if (node.domain == *own || node.domain.ends_with(&format!(".{own}")))
+                && let Some(org) = self.g.find(&NodeKey::Organisation(own.clone()))
+            {
+                self.g.edge(
+                    ix,
+                    org,
+                    EdgeKind::OperatedBy,
+                    Some("the organisation's own record".into()),
+                    node.evidence.first(),
+                );
+            }
         }
         for a in &node.authorises {
             match a {
