@@ -79,7 +79,9 @@ pub fn points_at_microsoft(f: &Families, spf_includes: &[String], autodiscover: 
 /// value without spaces (`MS=ms123`, `docusign=1b0a…`, `brevo-code:ab12`),
 /// or a single word mentioning verification (`ZOOM_verify_…`). Mail policy
 /// records (SPF, DMARC, DKIM, MTA-STS, TLS-RPT) are not tokens.
-fn looks_like_token(txt: &str) -> Option<String> {
+///
+/// `pub` for the fuzz targets (`fuzz/`), which feed it arbitrary TXT text.
+pub fn looks_like_token(txt: &str) -> Option<String> {
     let t = txt.trim();
     let lower = t.to_ascii_lowercase();
     let policy = [
@@ -256,7 +258,9 @@ fn tenant_of(target: &str) -> Option<String> {
 }
 
 /// RFC 8460 `rua=` destinations.
-fn parse_tls_rpt(txt: &str, problems: &mut Vec<String>) -> Vec<TlsReportDestination> {
+///
+/// `pub` for the fuzz targets (`fuzz/`), which feed it arbitrary TXT text.
+pub fn parse_tls_rpt(txt: &str, problems: &mut Vec<String>) -> Vec<TlsReportDestination> {
     let mut out = Vec::new();
     for tag in txt.split(';').map(str::trim) {
         let Some((k, v)) = tag.split_once('=') else {

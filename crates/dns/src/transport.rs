@@ -449,7 +449,9 @@ const OPCODE_BITS: u8 = 0b0111_1000;
 /// otherwise hide the SPF record (the RFC 7208 suite's `null-text` test). So
 /// the message is read a second time as if it were an UPDATE, which keeps
 /// the empty record (as `RData::Update0`), and the real opcode is put back.
-fn decode_answer(bytes: &[u8]) -> Result<Message, DecodeError> {
+///
+/// `pub` for the fuzz targets (`fuzz/`), which feed it arbitrary bytes.
+pub fn decode_answer(bytes: &[u8]) -> Result<Message, DecodeError> {
     match Message::from_vec(bytes) {
         Err(DecodeError::InvalidEmptyRecord) if bytes.len() > 2 => {
             let mut copy = bytes.to_vec();
