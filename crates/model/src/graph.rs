@@ -221,6 +221,27 @@ pub struct Edge {
     pub inference: Option<Inference>,
 }
 
+impl Edge {
+    /// Whether a flow that left the mailboxes by an edge of kind `entry`
+    /// goes on along this edge. Never along `holds`. The mailbox behind a gateway is where
+    /// *incoming* mail goes (delivered mail, reports mailed to the domain):
+    /// a sending path that reaches the gateway host (SPF `mx`, `a`) does
+    /// not go on into the mailboxes.
+    pub fn on_flow(&self, entry: EdgeKind) -> bool {
+        // A record operated by the organisation itself leads to the
+        // organisation, never back through it into its own data.
+        if self.kind == EdgeKind::Holds {
+            return false;
+        }
+        match &self.inference {
+            Some(i) if i.rule == InferenceRule::MailboxBehindGateway => {
+                matches!(entry, EdgeKind::DeliversTo | EdgeKind::ReportsTo)
+            }
+            _ => true,
+        }
+    }
+}
+
 /// An edge that no single record shows, concluded from several.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Inference {

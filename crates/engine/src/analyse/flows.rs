@@ -85,7 +85,7 @@ pub fn flows(graph: &TransferGraph, attribution: &Attribution, kb: &KnowledgeBas
                     // Follow data flows and attributions, but not from a
                     // provider to its parent's other holdings (there are none)
                     // nor from a site back to its operator's other sites.
-                    if seen.insert(x.target()) {
+                    if x.weight().on_flow(e.weight().kind) && seen.insert(x.target()) {
                         queue.push_back(x.target());
                     }
                 }

@@ -44,6 +44,7 @@ pub fn cheapest_from(graph: &TransferGraph, entry: EdgeIndex) -> PathTree {
     let Some((_, start)) = g.edge_endpoints(entry) else {
         return tree;
     };
+    let entry_kind = g[entry].kind;
     tree.via.insert(start, entry);
     let mut dist: HashMap<NodeIndex, u32> = HashMap::from([(start, 0)]);
     let mut queue = BinaryHeap::from([Reverse((0u32, g[start].key.clone(), start.index()))]);
@@ -59,7 +60,7 @@ pub fn cheapest_from(graph: &TransferGraph, entry: EdgeIndex) -> PathTree {
         });
         for e in out {
             let next = e.target();
-            if g[next].kind == NodeKind::Country {
+            if g[next].kind == NodeKind::Country || !e.weight().on_flow(entry_kind) {
                 continue;
             }
             let nd = d + cost(e.weight().kind);

@@ -175,6 +175,10 @@ impl Builder<'_> {
                         Some(d.name.clone()),
                         d.evidence,
                     );
+                    // An SRV target names the provider's endpoint as a
+                    // CNAME target does: either kind of fingerprint applies.
+                    self.fingerprint_name(host, FingerprintKind::Host, target, d.evidence);
+                    self.fingerprint_name(host, FingerprintKind::Cname, target, d.evidence);
                     if let Some(res) = c.hosts.get(target) {
                         self.resolution(host, target, res);
                     }
@@ -662,9 +666,10 @@ impl Builder<'_> {
                 .iter()
                 .filter(|d| d.name.starts_with("_autodiscover."))
                 .filter(|d| {
-                    d.targets
-                        .iter()
-                        .any(|t| matches(FingerprintKind::Host, t, id))
+                    d.targets.iter().any(|t| {
+                        matches(FingerprintKind::Host, t, id)
+                            || matches(FingerprintKind::Cname, t, id)
+                    })
                 })
                 .map(|d| d.evidence);
             for ev in auto_cname.chain(auto_srv) {
