@@ -75,6 +75,30 @@ pub fn open(choice: &GeoChoice) -> Result<Geolocator, GeoError> {
 mod tests {
     use super::*;
 
+    /// Every country the shipped databases can name has a name and a
+    /// membership record in the maps: a geolocated or registry country is
+    /// never shown as a bare code, and never judged without its status.
+    #[test]
+    fn the_maps_know_every_country_the_shipped_databases_name() {
+        let kb = transfermap_maps::KnowledgeBase::embedded().expect("shipped maps");
+        for (role, file, bytes) in BUILT_IN {
+            if role == Role::Asn {
+                continue;
+            }
+            let db = GeoDatabase::built_in(role, file, bytes).expect("shipped database");
+            let codes = db.country_codes();
+            assert!(codes.len() > 200, "{file}: {} countries", codes.len());
+            let unknown: Vec<&String> = codes
+                .iter()
+                .filter(|c| !kb.countries.contains_key(c.as_str()))
+                .collect();
+            assert!(
+                unknown.is_empty(),
+                "{file} names countries the maps lack: {unknown:?}"
+            );
+        }
+    }
+
     /// The shipped databases pass the checks a user's file must pass.
     #[test]
     fn the_built_in_databases_verify_and_fit_their_roles() {

@@ -366,6 +366,36 @@ impl GeoDatabase {
         (shares, pct((total - placed).max(0.0)), read, truncated)
     }
 
+    /// Every country code the database names, over all its networks (a
+    /// check that the maps have a name and a status for each; slow, for
+    /// tests and `maps check`, never for a scan).
+    pub fn country_codes(&self) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        for all in ["0.0.0.0/0", "::/0"] {
+            let Ok(cidr) = all.parse::<ipnetwork::IpNetwork>() else {
+                continue;
+            };
+            let Ok(within) = self.reader.within(cidr, Default::default()) else {
+                continue;
+            };
+            for item in within.flatten() {
+                if let Ok(Some(record)) = item.decode::<Record>() {
+                    let codes = [
+                        record.country_code,
+                        record.country.and_then(|c| c.iso_code),
+                        record.registered_country.and_then(|c| c.iso_code),
+                    ];
+                    for c in codes.into_iter().flatten() {
+                        if !c.trim().is_empty() {
+                            out.insert(c.trim().to_string());
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The last address before and the first after the database network
     /// that holds `ip`.
     fn neighbours(&self, ip: IpAddr) -> Vec<IpAddr> {
