@@ -304,3 +304,71 @@ fn tiny_shares_and_lone_misplaced_addresses_are_possible_artefacts() {
     );
     assert!(report.contains("possibly a database artefact: only 0.39%"));
 }
+
+#[test]
+fn reports_and_summaries_name_the_mailbox_behind_the_gateway() {
+    let (single, _) = scan_gateway("gatewaykommun.se");
+    let report = single.file("report.md");
+    let inbound = report
+        .lines()
+        .find(|l| l.starts_with("| Inbound mail (MX) |"))
+        .expect("the inbound row of the flows table");
+    assert!(
+        inbound.contains("Exchange Online (Microsoft Ireland Operations Ltd); inferred: the mailbox behind the gateway (strong"),
+        "{inbound}"
+    );
+    assert!(
+        inbound.contains("behind the gateway: mx1.gatewaykommun.se"),
+        "{inbound}"
+    );
+
+    // A run over several domains says it per domain, in both summaries.
+    let dns = DnsFixture::start(&zones("gateways"));
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("domains.txt");
+    std::fs::write(&list, "gatewaykommun.se\ntokenkommun.se\nsrvkommun.se\n").unwrap();
+    let country = fixture("geo-shapes-country.mmdb");
+    let asn = fixture("geo-shapes-asn.mmdb");
+    let resolver = dns.addr().to_string();
+    let batch = run(&[
+        "scan",
+        "--domains-file",
+        list.to_str().unwrap(),
+        "--resolver",
+        &resolver,
+        "--format",
+        "json",
+        "--geoip-country",
+        &country,
+        "--geoip-registry",
+        &country,
+        "--geoip-asn",
+        &asn,
+    ]);
+    assert_eq!(batch.code(), 0, "stderr: {}", batch.stderr());
+    let csv = batch.file("summary.csv");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(
+        rows[0].contains("mailbox,mailbox_inferred,gateways"),
+        "{}",
+        rows[0]
+    );
+    let row = |d: &str| rows.iter().find(|r| r.contains(d)).copied().unwrap_or("");
+    assert!(
+        row("gatewaykommun.se").contains("Exchange Online,strong,mx1.gatewaykommun.se"),
+        "{csv}"
+    );
+    assert!(
+        row("srvkommun.se").contains("Exchange Online,medium,filter.srvkommun.se"),
+        "{csv}"
+    );
+    assert!(
+        row("tokenkommun.se").contains(",,mx.tokenkommun.se"),
+        "{csv}"
+    );
+    let md = batch.file("summary.md");
+    assert!(
+        md.contains("| Exchange Online (inferred, strong) | mx1.gatewaykommun.se |"),
+        "{md}"
+    );
+}

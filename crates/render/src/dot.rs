@@ -310,7 +310,7 @@ fn graph(scan: &Scan, lang: Lang) -> (Graph, usize, usize) {
         }));
     }
     // Edges: collapsed nodes share their edges; each is drawn once (hot wins).
-    let mut drawn: BTreeMap<(String, String, EdgeKind), (String, bool)> = BTreeMap::new();
+    let mut drawn: BTreeMap<(String, String, EdgeKind), (String, bool, bool)> = BTreeMap::new();
     for e in &scan.graph.edges {
         let (from, to) = (e.from.to_string(), e.to.to_string());
         let hot = on_path.contains(&(from.clone(), to.clone()));
@@ -323,12 +323,23 @@ fn graph(scan: &Scan, lang: Lang) -> (Graph, usize, usize) {
         {
             label = format!("{label}: {d}");
         }
-        let slot = drawn.entry((sf, st, e.edge.kind)).or_insert((label, false));
+        // An inferred step says so, and how strongly, on the line itself.
+        let inferred = e.edge.inference.is_some();
+        if let Some(inf) = &e.edge.inference {
+            label = format!("{label} ({})", inferred_word(inf.strength, lang));
+        }
+        let slot = drawn
+            .entry((sf, st, e.edge.kind))
+            .or_insert((label, false, inferred));
         slot.1 |= hot;
     }
     let edge_count = drawn.len();
-    for ((from, to, kind), (label, hot)) in drawn {
-        stmts.push(edge_stmt(&from, &to, edge_attrs(kind, &label, hot)));
+    for ((from, to, kind), (label, hot, inferred)) in drawn {
+        let mut attrs = edge_attrs(kind, &label, hot);
+        if inferred {
+            attrs.push(attr("style", "dotted"));
+        }
+        stmts.push(edge_stmt(&from, &to, attrs));
     }
     stmts.push(legend(lang));
     let node_count = view.nodes.len();
@@ -341,6 +352,18 @@ fn graph(scan: &Scan, lang: Lang) -> (Graph, usize, usize) {
         node_count,
         edge_count,
     )
+}
+
+fn inferred_word(strength: transfermap_model::graph::Strength, lang: Lang) -> &'static str {
+    use transfermap_model::graph::Strength;
+    match (strength, lang) {
+        (Strength::Strong, Lang::En) => "inferred, strong",
+        (Strength::Medium, Lang::En) => "inferred, medium",
+        (Strength::Weak, Lang::En) => "inferred, weak",
+        (Strength::Strong, Lang::Sv) => "slutsats, stark",
+        (Strength::Medium, Lang::Sv) => "slutsats, medelstark",
+        (Strength::Weak, Lang::Sv) => "slutsats, svag",
+    }
 }
 
 fn edge_attrs(kind: EdgeKind, label: &str, hot: bool) -> Vec<Attribute> {
@@ -531,6 +554,14 @@ fn legend(lang: Lang) -> Stmt {
         ),
         item("legend:e", String::new()),
         item("legend:f", t("path of a finding", "väg till ett fynd")),
+        item("legend:h", String::new()),
+        item(
+            "legend:i",
+            t(
+                "inferred from several records (e.g. the mailboxes behind a gateway)",
+                "slutsats av flera poster (t.ex. brevlådorna bakom ett filter)",
+            ),
+        ),
         item(
             "legend:g",
             t(
@@ -553,6 +584,11 @@ fn legend(lang: Lang) -> Stmt {
         "legend:e",
         "legend:f",
         vec![attr("color", "#c0392b"), attr("penwidth", "2.4")],
+    ));
+    stmts.push(edge_stmt(
+        "legend:h",
+        "legend:i",
+        vec![attr("penwidth", "1.6"), attr("style", "dotted")],
     ));
     Stmt::Subgraph(Subgraph {
         id: Id::Plain("cluster_legend".into()),

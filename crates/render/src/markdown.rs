@@ -94,6 +94,10 @@ struct Words {
     reaches: &'static str,
     artefact_only: &'static str,
     evidence_also: &'static str,
+    mailboxes: &'static str,
+    mailbox_unknown: &'static str,
+    behind: &'static str,
+    on_network: &'static str,
 }
 
 const EN: Words = Words {
@@ -148,6 +152,10 @@ const EN: Words = Words {
     reaches: "then",
     artefact_only: " — possibly a database artefact only (see the route)",
     evidence_also: "Also (shown above, or in scan.json)",
+    mailboxes: "Mailboxes",
+    mailbox_unknown: "not known: no record shows whether the MX host keeps the mail or passes it on",
+    behind: "behind the gateway",
+    on_network: "on the network of",
 };
 
 const SV: Words = Words {
@@ -202,6 +210,10 @@ const SV: Words = Words {
     reaches: "sedan",
     artefact_only: " — möjligen bara ett fel i databasen (se vägen)",
     evidence_also: "Även (ovan, eller i scan.json)",
+    mailboxes: "Brevlådor",
+    mailbox_unknown: "okänt: ingen post visar om MX-värden behåller posten eller skickar den vidare",
+    behind: "bakom filtret",
+    on_network: "på nätet hos",
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -613,8 +625,8 @@ fn flows(s: &mut String, scan: &Scan, lang: Lang) {
     }
     let _ = writeln!(
         s,
-        "| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---|---|",
-        w.flow, w.to, w.services, w.providers, w.located, w.declared, w.unattributed
+        "| {} | {} | {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---|---|---|",
+        w.flow, w.to, w.mailboxes, w.services, w.providers, w.located, w.declared, w.unattributed
     );
     for f in &scan.flows {
         let detail = || escape(f.detail.as_deref().unwrap_or(""));
@@ -632,12 +644,45 @@ fn flows(s: &mut String, scan: &Scan, lang: Lang) {
             EdgeKind::HasAccountsAt => format!("{} ({})", w.accounts, detail()),
             other => other.label().to_string(),
         };
+        // Where inbound mail ends up: the mailbox service, and how that is
+        // known when a gateway stands in front of it.
+        let mailbox = match (&f.mailbox, f.kind) {
+            (Some(m), _) => {
+                let who = match &m.provider {
+                    Some(p) => format!("{} ({p})", m.service),
+                    None => m.service.clone(),
+                };
+                match &m.inferred {
+                    Some(inf) => {
+                        format!("{}; {}", escape(&who), escape(&words::inference(inf, lang)))
+                    }
+                    None => escape(&who),
+                }
+            }
+            (None, EdgeKind::DeliversTo) if !f.gateways.is_empty() => w.mailbox_unknown.to_string(),
+            _ => "—".to_string(),
+        };
+        let behind_gateway = f.mailbox.as_ref().is_some_and(|m| m.inferred.is_some());
+        let mailbox = if f.gateways.is_empty() || !behind_gateway {
+            mailbox
+        } else {
+            let gateways: Vec<&str> = f.gateways.iter().map(String::as_str).collect();
+            format!("{mailbox} ({}: {})", w.behind, escape(&gateways.join(", ")))
+        };
+        // A network's holder carries the flow; it is not its provider.
+        let mut providers = list(&f.providers);
+        if !f.network_operators.is_empty() {
+            providers = format!(
+                "{providers} ({}: {})",
+                w.on_network,
+                list(&f.network_operators)
+            );
+        }
         let _ = writeln!(
             s,
-            "| {kind} | {} | {} | {} | {} | {} | {} |",
+            "| {kind} | {} | {mailbox} | {} | {providers} | {} | {} | {} |",
             escape(&label_of(scan, &f.entry)),
             list(&f.services),
-            list(&f.providers),
             countries(scan, &f.located, lang),
             countries(scan, &f.declared, lang),
             f.unattributed

@@ -14,6 +14,9 @@ pub fn summary_csv(summary: &Summary) -> String {
         "status",
         "not_observed",
         "error",
+        "mailbox",
+        "mailbox_inferred",
+        "gateways",
         "providers",
         "services",
         "third_countries",
@@ -30,6 +33,9 @@ pub fn summary_csv(summary: &Summary) -> String {
             r.status.as_str().to_string(),
             csv_safe(&r.gaps.join("; ")),
             csv_safe(r.error.as_deref().unwrap_or("")),
+            csv_safe(r.mailbox.as_deref().unwrap_or("")),
+            r.mailbox_inferred.map_or("", strength_name).to_string(),
+            csv_safe(&r.gateways.join("; ")),
             csv_safe(&r.providers.join("; ")),
             csv_safe(&r.services.join("; ")),
             r.countries.join(" "),
@@ -41,6 +47,15 @@ pub fn summary_csv(summary: &Summary) -> String {
         ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+fn strength_name(s: transfermap_model::graph::Strength) -> &'static str {
+    use transfermap_model::graph::Strength;
+    match s {
+        Strength::Strong => "strong",
+        Strength::Medium => "medium",
+        Strength::Weak => "weak",
+    }
 }
 
 /// Spreadsheets run cells that start with `=`, `+`, `-` or `@` as formulas;
@@ -86,7 +101,7 @@ const SUMMARY_EN: SummaryWords = SummaryWords {
     providers: "Providers: how many organisations depend on each",
     provider: "provider",
     organisations: "organisations",
-    header: "| organisation | domain | status | third countries | measured | declared | legal | problems | providers / error / not observed |",
+    header: "| organisation | domain | status | mailboxes | gateway | third countries | measured | declared | legal | problems | providers / error / not observed |",
     error: "error",
 };
 
@@ -104,7 +119,7 @@ const SUMMARY_SV: SummaryWords = SummaryWords {
     providers: "Leverantörer: hur många organisationer som är beroende av var och en",
     provider: "leverantör",
     organisations: "organisationer",
-    header: "| organisation | domän | status | tredjeländer | uppmätta | uppgivna | rättsliga | problem | leverantörer / fel / ej observerat |",
+    header: "| organisation | domän | status | brevlådor | filter | tredjeländer | uppmätta | uppgivna | rättsliga | problem | leverantörer / fel / ej observerat |",
     error: "fel",
 };
 
@@ -153,7 +168,11 @@ pub fn summary_markdown(summary: &Summary, lang: Lang) -> String {
         let _ = writeln!(s, "| {} | {} |", escape(p), list.len());
     }
     let _ = writeln!(s, "\n## {}\n", w.domains);
-    let _ = writeln!(s, "{}\n|---|---|---|---|---:|---:|---:|---:|---|", w.header);
+    let _ = writeln!(
+        s,
+        "{}\n|---|---|---|---|---|---|---:|---:|---:|---:|---|",
+        w.header
+    );
     for r in &summary.domains {
         let mut last = match &r.error {
             Some(e) => format!("**{}:** {}", w.error, escape(e)),
@@ -171,9 +190,31 @@ pub fn summary_markdown(summary: &Summary, lang: Lang) -> String {
             (RowStatus::Error, Lang::En) => "**error**",
             (RowStatus::Error, Lang::Sv) => "**fel**",
         };
+        // The mailbox service, and how strongly a gateway hides it.
+        let mailbox = match (&r.mailbox, r.mailbox_inferred, lang) {
+            (Some(m), None, _) => escape(m),
+            (Some(m), Some(st), Lang::En) => {
+                format!("{} (inferred, {})", escape(m), strength_name(st))
+            }
+            (Some(m), Some(st), Lang::Sv) => format!(
+                "{} (slutsats, {})",
+                escape(m),
+                match st {
+                    transfermap_model::graph::Strength::Strong => "stark",
+                    transfermap_model::graph::Strength::Medium => "medelstark",
+                    transfermap_model::graph::Strength::Weak => "svag",
+                }
+            ),
+            (None, _, _) => "—".to_string(),
+        };
+        let gateway = if r.gateways.is_empty() {
+            "—".to_string()
+        } else {
+            escape(&r.gateways.join(", "))
+        };
         let _ = writeln!(
             s,
-            "| {} | {} | {status} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {status} | {mailbox} | {gateway} | {} | {} | {} | {} | {} | {} |",
             escape(r.name.as_deref().unwrap_or("")),
             escape(&r.domain),
             escape(&r.countries.join(", ")),
