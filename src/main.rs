@@ -858,7 +858,8 @@ fn print_summary(scan: &Scan, lang: Lang, out: &Path, files: &[&str]) {
         let country = match countries.as_slice() {
             [] => String::new(),
             [c] => format!(" → {}", scan.country_name(c, lang)),
-            many => format!(" → {}", many.join(", ")),
+            many if many.len() <= 6 => format!(" → {}", many.join(", ")),
+            many => format!(" → {} (+{})", many[..6].join(", "), many.len() - 6),
         };
         // Whom it is about when a party is named; else where it enters.
         let what = match &f.party {
