@@ -96,12 +96,18 @@ pub struct GeoDatabase {
     /// Answers already read, for the whole run: the same provider addresses
     /// recur in hundreds of domains of a batch.
     memo: Mutex<HashMap<IpAddr, Lookup>>,
+    /// Whole-range shares already read: a provider's SPF networks recur
+    /// in every domain that includes its record.
+    range_memo: Mutex<HashMap<IpNet, RangeShares>>,
     database_type: String,
     build_date: String,
 }
 
 /// One lookup's result: (matched network, value, error).
 type Lookup = (Option<Arc<str>>, Option<Arc<str>>, Option<String>);
+
+/// One range's placement: (shares, unplaced percent, networks read, truncated).
+type RangeShares = (Vec<CountryShare>, f64, usize, bool);
 
 /// More distinct addresses than this in one run and the memo starts over,
 /// so a run over many domains keeps a bounded memory.
@@ -172,6 +178,7 @@ impl GeoDatabase {
             name,
             reader,
             memo: Mutex::new(HashMap::new()),
+            range_memo: Mutex::new(HashMap::new()),
             database_type,
             build_date,
         }
@@ -314,7 +321,26 @@ pub const RANGE_NETWORKS: usize = 20_000;
 impl GeoDatabase {
     /// Each country's share of `net` (largest first), the share placed
     /// nowhere, the networks read, and whether reading stopped at the bound.
-    fn range_shares(&self, net: &IpNet) -> (Vec<CountryShare>, f64, usize, bool) {
+    fn range_shares(&self, net: &IpNet) -> RangeShares {
+        if let Some(hit) = self
+            .range_memo
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(net)
+        {
+            return hit.clone();
+        }
+        // Read without holding the lock: other domains' ranges go on.
+        let found = self.read_range(net);
+        let mut memo = self.range_memo.lock().unwrap_or_else(|e| e.into_inner());
+        if memo.len() >= MEMO_LIMIT {
+            memo.clear();
+        }
+        memo.insert(*net, found.clone());
+        found
+    }
+
+    fn read_range(&self, net: &IpNet) -> RangeShares {
         let size = |prefix: u8, bits: u32| 2f64.powi((bits - u32::from(prefix)) as i32);
         let (total, bits) = match net {
             IpNet::V4(n) => (size(n.prefix_len(), 32), 32),
