@@ -348,3 +348,41 @@ fn explain_filters_paths_and_rejudges_an_old_date() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// The registers of the invalidated Safe Harbour and Privacy Shield
+/// frameworks are history; a provider's entity facts cannot rest on them.
+#[test]
+fn a_retired_framework_register_is_no_source_for_an_entity() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("old.toml"),
+        "[[provider]]\nid = \"oldco\"\nname = \"Old Co\"\ncountry = \"US\"\nsource = \"https://safeharbor.export.gov/companyinfo.aspx?id=1\"\nchecked = \"2026-01-01\"\n\n\
+[[provider]]\nid = \"shieldco\"\nname = \"Shield Co\"\ncountry = \"US\"\nsource = \"https://www.privacyshield.gov/participant?id=a2zt0000000\"\nchecked = \"2026-01-01\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
+        .args(["maps", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("old.toml:1: field `source`: the Safe Harbour list"),
+        "{err}"
+    );
+    assert!(
+        err.contains("old.toml:8: field `source`: the Privacy Shield list"),
+        "{err}"
+    );
+    // The shipped maps pass, so Microsoft Corporation no longer rests on one.
+    let shipped = std::process::Command::new(env!("CARGO_BIN_EXE_transfermap"))
+        .args(["maps", "check"])
+        .output()
+        .unwrap();
+    assert!(
+        shipped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shipped.stderr)
+    );
+}

@@ -130,3 +130,123 @@ _dmarc IN TXT \"v=DMARC1; p=reject; ruf=mailto:forensic@abroad.example\"\n",
             .any(|h| h["edge"] == "sub-processes")
     );
 }
+
+/// A sub-processor's list country is where it processes; the country of
+/// its incorporation is a different fact, with a different basis. An Irish
+/// company that processes in the US is not "incorporated in the United
+/// States", and a US company that processes in Sweden still brings US law.
+#[test]
+fn subprocessor_processing_country_is_not_its_incorporation() {
+    let dns = DnsFixture::start(&zones("exo-swedish-tenant"));
+    let maps = tempfile::tempdir().unwrap();
+    std::fs::write(
+        maps.path().join("subprocessors.toml"),
+        "[[subprocessor]]\nprovider = \"microsoft-corporation\"\nname = \"Irish Support Ltd\"\nincorporated = \"IE\"\ncountry = \"US\"\nfunction = \"support\"\nservices = [\"exchange-online\"]\nsource = \"https://example.org/test-fixture\"\nchecked = \"2026-01-01\"\n\n\
+[[subprocessor]]\nprovider = \"microsoft-corporation\"\nname = \"US Hosting Inc\"\nincorporated = \"US\"\ncountry = \"SE\"\nfunction = \"hosting\"\nservices = [\"exchange-online\"]\nsource = \"https://example.org/test-fixture\"\nchecked = \"2026-01-01\"\n",
+    )
+    .unwrap();
+    let maps_arg = maps.path().display().to_string();
+    let run = scan_live(&dns, "testkommun.se", &["--maps", &maps_arg]);
+    let scan = run.scan();
+    assert_evidence_complete(&scan);
+    let edges = scan["graph"]["edges"].as_array().unwrap();
+    let edge = |from: &str, kind: &str| -> Vec<String> {
+        edges
+            .iter()
+            .filter(|e| e["from"] == from && e["kind"] == kind)
+            .map(|e| e["to"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let irish = "subprocessor:irish-support-ltd";
+    let us = "subprocessor:us-hosting-inc";
+    assert_eq!(edge(irish, "incorporated-in"), ["country:IE"]);
+    assert_eq!(edge(irish, "processes-in"), ["country:US"]);
+    assert_eq!(edge(us, "incorporated-in"), ["country:US"]);
+    assert_eq!(edge(us, "processes-in"), ["country:SE"]);
+    let node_country = |key: &str| {
+        scan["graph"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["key"] == key)
+            .map(|n| n["country"].clone())
+    };
+    assert_eq!(node_country(irish), Some("IE".into()));
+    // Each finding is about the party it names, with the basis of its last step.
+    let all = findings(&scan);
+    let occurrences = |f: &Value| -> Vec<Value> {
+        let mut v = vec![f.clone()];
+        v.extend(f["also"].as_array().cloned().unwrap_or_default());
+        v
+    };
+    let mut seen = Vec::new();
+    for f in with_rule(&all, "TM105") {
+        for o in occurrences(f) {
+            let path = o["path"].as_array().unwrap();
+            let last = path.last().unwrap();
+            seen.push((
+                last["from"].as_str().unwrap().to_string(),
+                last["edge"].as_str().unwrap().to_string(),
+                f["basis"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    assert!(
+        seen.contains(&(irish.into(), "processes-in".into(), "declared".into())),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&(us.into(), "incorporated-in".into(), "legal".into())),
+        "{seen:?}"
+    );
+    assert!(
+        !seen
+            .iter()
+            .any(|(from, edge, _)| from == irish && edge == "incorporated-in"),
+        "{seen:?}"
+    );
+}
+
+/// The DPF certifies US organisations. Microsoft's Irish contracting
+/// entity is not on the list; its US parent is, and that is what the
+/// report says.
+#[test]
+fn a_european_subsidiary_is_never_called_dpf_certified() {
+    let dns = DnsFixture::start(&zones("exo-swedish-tenant"));
+    let run = scan_live(&dns, "testkommun.se", &["--as-of", "2026-01-01"]);
+    let scan = run.scan();
+    let party = |key: &str| {
+        scan["parties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["key"] == key)
+            .cloned()
+            .unwrap_or_else(|| panic!("no party {key}"))
+    };
+    let ireland = party("provider:microsoft-ireland");
+    assert_eq!(ireland["dpf"]["state"], "us-parent", "{ireland}");
+    assert_eq!(ireland["dpf"]["parent"], "Microsoft Corporation");
+    assert_eq!(ireland["dpf"]["certified"], true);
+    assert_eq!(
+        party("provider:microsoft-corporation")["dpf"]["state"],
+        "certified"
+    );
+    let report = run.file("report.md");
+    let row = report
+        .lines()
+        .find(|l| l.starts_with("| Microsoft Ireland Operations Ltd |"))
+        .expect("provider row");
+    assert!(row.contains("not a US organisation"), "{row}");
+    assert!(!row.ends_with("| yes | — |"), "{row}");
+    // On 2021-05-01, between Privacy Shield and the DPF, the parent is not.
+    let old = scan_live(&dns, "testkommun.se", &["--as-of", "2021-05-01"]).scan();
+    let ireland = old["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["key"] == "provider:microsoft-ireland")
+        .cloned()
+        .unwrap();
+    assert_eq!(ireland["dpf"]["certified"], false, "{ireland}");
+}

@@ -49,6 +49,10 @@ pub enum AdequacyScope {
     Certified,
     /// Part of the country's sector (e.g. Canada: commercial organisations).
     Partial,
+    /// Not an adequacy decision: an interim provision under which a
+    /// transmission is not treated as a transfer to a third country (the
+    /// EU–UK Trade and Cooperation Agreement's bridge of 2021).
+    Interim,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,7 +160,11 @@ pub struct Subprocessor {
     /// The provider whose list names it.
     pub provider: String,
     pub name: String,
+    /// Where it processes, as the provider's list says.
     pub country: String,
+    /// Where the legal entity is incorporated, when a source names it
+    /// (its law is what reaches the data, not the processing country's).
+    pub incorporated: Option<String>,
     pub function: String,
     /// The services it works for; empty means all of the provider's services.
     pub services: Vec<String>,
@@ -289,6 +297,7 @@ struct RawSubprocessor {
     provider: Spanned<String>,
     name: String,
     country: Spanned<String>,
+    incorporated: Option<Spanned<String>>,
     function: String,
     #[serde(default)]
     services: Vec<Spanned<String>>,
@@ -596,6 +605,9 @@ pub(super) fn parse_file(name: &str, text: &str) -> Result<ParsedFile, MapsProbl
         let sp = sp.into_inner();
         reference(RefKind::Provider, &sp.provider, "provider");
         reference(RefKind::Country, &sp.country, "country");
+        if let Some(c) = &sp.incorporated {
+            reference(RefKind::Country, c, "incorporated");
+        }
         for s in &sp.services {
             reference(RefKind::Service, s, "services");
         }
@@ -604,6 +616,7 @@ pub(super) fn parse_file(name: &str, text: &str) -> Result<ParsedFile, MapsProbl
             provider: sp.provider.into_inner(),
             name: sp.name,
             country: sp.country.into_inner(),
+            incorporated: sp.incorporated.map(Spanned::into_inner),
             function: sp.function,
             services: sp.services.into_iter().map(Spanned::into_inner).collect(),
         });

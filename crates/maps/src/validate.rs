@@ -49,6 +49,24 @@ fn check_origin(origin: &Origin, problems: &mut Vec<MapsProblem>) {
     }
 }
 
+/// Registers of transfer frameworks the CJEU struck down: their pages may
+/// still be read for history, never as the source of a provider's current
+/// incorporation or status.
+fn retired_register(url: &str) -> Option<&'static str> {
+    let host = url
+        .split("://")
+        .nth(1)?
+        .split(['/', '?', '#'])
+        .next()?
+        .to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    match host {
+        "safeharbor.export.gov" => Some("the Safe Harbour list (invalidated 2015-10-06)"),
+        "privacyshield.gov" => Some("the Privacy Shield list (invalidated 2020-07-16)"),
+        _ => None,
+    }
+}
+
 fn check_country_code(origin: &Origin, field: &str, code: &str, problems: &mut Vec<MapsProblem>) {
     if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
         problems.push(problem(
@@ -127,6 +145,15 @@ pub(super) fn merge(kb: &mut KnowledgeBase, file: ParsedFile, problems: &mut Vec
     }
     for p in file.providers {
         check_origin(&p.origin, problems);
+        if let Some(register) = retired_register(&p.origin.source) {
+            problems.push(problem(
+                &p.origin,
+                "source",
+                format!(
+                    "{register} is no source for a current fact about the entity; cite a current primary source (a company register, an annual filing, the DPF List) and keep the history in the note"
+                ),
+            ));
+        }
         if let Some(c) = &p.country {
             check_country_code(&p.origin, "country", c, problems);
         }

@@ -33,6 +33,18 @@ pub enum LegalStatus {
         /// The decision's id in the maps (`adequacy.toml`).
         adequacy_id: String,
     },
+    /// No adequacy decision, but an interim provision of Union law says a
+    /// transmission to the country is not a transfer to a third country
+    /// while it applies (the EU–UK Trade and Cooperation Agreement,
+    /// art. FINPROV.10A, from 2021-01-01 until the UK adequacy decision).
+    Interim {
+        /// The provision, e.g. `EU–UK Trade and Cooperation Agreement, Article FINPROV.10A`.
+        provision: String,
+        /// The entry's id in the maps (`adequacy.toml`).
+        adequacy_id: String,
+        /// The last day it applies, when the maps give one.
+        until: Option<NaiveDate>,
+    },
     /// An adequacy decision covers only part (e.g. certified organisations).
     AdequateIf {
         /// The decision, e.g. `Commission Implementing Decision (EU) 2023/1795`.
@@ -59,7 +71,9 @@ impl LegalStatus {
     /// Whether a transfer needs its own safeguards (SCCs/BCRs + TIA).
     pub fn needs_safeguards(&self) -> bool {
         match self {
-            LegalStatus::EuEea | LegalStatus::Adequate { .. } => false,
+            LegalStatus::EuEea | LegalStatus::Adequate { .. } | LegalStatus::Interim { .. } => {
+                false
+            }
             LegalStatus::AdequateIf { met, .. } => *met != Some(true),
             LegalStatus::NoAdequacy { .. } => true,
         }
@@ -71,7 +85,7 @@ impl LegalStatus {
     pub fn demand(&self) -> u8 {
         match self {
             LegalStatus::EuEea => 0,
-            LegalStatus::Adequate { .. } => 1,
+            LegalStatus::Adequate { .. } | LegalStatus::Interim { .. } => 1,
             LegalStatus::AdequateIf {
                 met: Some(true), ..
             } => 2,

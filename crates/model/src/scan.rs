@@ -22,7 +22,9 @@ pub const SCAN_FORMAT: &str = "transfermap-scan";
 
 /// 2: typed legal conditions and notes, a status and the gaps of what was
 /// not observed, destinations, countries and parties decided by the analysis.
-pub const SCAN_FORMAT_VERSION: u32 = 2;
+/// 3: a party's DPF standing (`dpf`, its own or its US parent's), the
+/// interim legal status, sub-processors' processing and incorporation apart.
+pub const SCAN_FORMAT_VERSION: u32 = 3;
 
 /// Which knowledge base (maps) the scan used.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -226,16 +228,38 @@ pub struct Party {
     /// The regimes it is under, itself or through a parent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub laws: Vec<String>,
-    /// EU–US Data Privacy Framework certification (its own or a parent's)
-    /// on `as_of`; absent when the maps record nothing about it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dpf_certified: Option<bool>,
+    /// Where it stands under the EU–US Data Privacy Framework on `as_of`.
+    pub dpf: Dpf,
     /// Whether the maps describe it (an operator from the organisation's
     /// model is not in the maps).
     pub in_maps: bool,
     /// The sub-processors it publishes for the services reached.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subprocessors: Vec<String>,
+}
+
+/// A party's standing under the EU–US Data Privacy Framework on a date.
+/// The DPF certifies US organisations only: a European subsidiary is never
+/// "certified"; what counts for the US law reaching it is its US parent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Dpf {
+    /// A US organisation on the DPF List on the date.
+    Certified,
+    /// A US organisation whose recorded certification misses the date.
+    NotCertified,
+    /// A US organisation about which the maps record nothing.
+    NotRecorded,
+    /// Not a US organisation, with a US parent: the parent's certification
+    /// (`null`: nothing recorded about it).
+    UsParent {
+        /// The US parent's name.
+        parent: String,
+        /// Whether the parent is certified on the date.
+        certified: Option<bool>,
+    },
+    /// Neither a US organisation nor owned by one, or not in the maps.
+    NotApplicable,
 }
 
 impl Scan {

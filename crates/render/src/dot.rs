@@ -93,7 +93,7 @@ fn zone_of_country(scan: &Scan, code: &str) -> Zone {
     match scan.countries.get(code).map(|c| &c.status) {
         Some(LegalStatus::EuEea) => Zone::EuEea,
         Some(LegalStatus::Adequate { .. }) => Zone::Adequate,
-        Some(LegalStatus::AdequateIf { .. }) => Zone::Conditional,
+        Some(LegalStatus::AdequateIf { .. } | LegalStatus::Interim { .. }) => Zone::Conditional,
         Some(LegalStatus::NoAdequacy { .. }) | None => Zone::ThirdCountry,
     }
 }

@@ -12,6 +12,18 @@ pub fn describe(status: &LegalStatus, lang: Lang) -> String {
         (LegalStatus::EuEea, Sv) => "inom EU/EES".into(),
         (LegalStatus::Adequate { decision, .. }, En) => format!("adequacy decision ({decision})"),
         (LegalStatus::Adequate { decision, .. }, Sv) => format!("adekvansbeslut ({decision})"),
+        (LegalStatus::Interim { provision, until, .. }, En) => {
+            let till = until.map(|d| format!(" until {d}")).unwrap_or_default();
+            format!(
+                "no adequacy decision, but not treated as a transfer to a third country{till} under an interim provision ({provision}); prepare art. 46 safeguards for the time after it"
+            )
+        }
+        (LegalStatus::Interim { provision, until, .. }, Sv) => {
+            let till = until.map(|d| format!(" till och med {d}")).unwrap_or_default();
+            format!(
+                "inget adekvansbeslut, men räknas inte som överföring till tredjeland{till} enligt en övergångsbestämmelse ({provision}); förbered lämpliga skyddsåtgärder enligt artikel 46 för tiden därefter"
+            )
+        }
         (
             LegalStatus::AdequateIf {
                 decision,

@@ -13,7 +13,7 @@ use transfermap_model::finding::{Finding, Hop, Note};
 use transfermap_model::graph::EdgeKind;
 use transfermap_model::key::NodeKey;
 use transfermap_model::legal::LegalStatus;
-use transfermap_model::scan::{Scan, ScanStatus, Unobserved};
+use transfermap_model::scan::{Dpf, Scan, ScanStatus, Unobserved};
 
 /// Escape text for Markdown (and the HTML a Markdown renderer may pass
 /// through): nothing from DNS can open a link, a tag, a table cell or a
@@ -569,11 +569,28 @@ fn parties(s: &mut String, scan: &Scan, lang: Lang) {
     for p in &scan.parties {
         // "no" only where a recorded certification misses the date; without
         // any record the maps know nothing either way.
-        let dpf = match (p.in_maps, p.dpf_certified) {
-            (false, _) => "—",
-            (true, Some(true)) => yes,
-            (true, Some(false)) => no,
-            (true, None) => unrecorded,
+        let dpf = match &p.dpf {
+            Dpf::NotApplicable => "—".to_string(),
+            Dpf::Certified => yes.to_string(),
+            Dpf::NotCertified => no.to_string(),
+            Dpf::NotRecorded => unrecorded.to_string(),
+            Dpf::UsParent { parent, certified } => {
+                let state = match certified {
+                    Some(true) => yes,
+                    Some(false) => no,
+                    None => unrecorded,
+                };
+                match lang {
+                    Lang::En => format!(
+                        "not a US organisation (the DPF does not certify it); US parent {}: {state}",
+                        escape(parent)
+                    ),
+                    Lang::Sv => format!(
+                        "inte en amerikansk organisation (DPF certifierar den inte); amerikanska moderbolaget {}: {state}",
+                        escape(parent)
+                    ),
+                }
+            }
         };
         let country = p
             .country

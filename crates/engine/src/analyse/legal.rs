@@ -35,6 +35,13 @@ pub fn status_on(
             adequacy_id: a.id.clone(),
         };
     }
+    if let Some(a) = decisions.iter().find(|a| a.scope == AdequacyScope::Interim) {
+        return LegalStatus::Interim {
+            provision: a.decision.clone(),
+            adequacy_id: a.id.clone(),
+            until: a.until,
+        };
+    }
     if let Some(a) = decisions.first() {
         let framework = a.framework.clone().unwrap_or_default();
         let met = match a.scope {
@@ -276,14 +283,29 @@ mod tests {
             status_on(&kb, "GB", date("2020-12-31"), None),
             LegalStatus::EuEea
         );
-        assert!(matches!(
-            status_on(&kb, "GB", date("2021-03-01"), None),
-            LegalStatus::NoAdequacy { .. }
-        ));
-        assert!(matches!(
-            status_on(&kb, "GB", date("2021-07-01"), None),
-            LegalStatus::Adequate { .. }
-        ));
+        // The Trade and Cooperation Agreement's bridge: not a transfer to a
+        // third country, though no adequacy decision exists yet.
+        for d in ["2021-01-01", "2021-05-01", "2021-06-27"] {
+            match status_on(&kb, "GB", date(d), None) {
+                LegalStatus::Interim {
+                    provision, until, ..
+                } => {
+                    assert!(provision.contains("Trade and Cooperation Agreement"), "{d}");
+                    assert_eq!(until, Some(date("2021-06-27")));
+                }
+                other => panic!("{d}: {other:?}"),
+            }
+            assert!(!status_on(&kb, "GB", date(d), None).needs_safeguards());
+        }
+        for d in ["2021-06-28", "2021-07-01", "2026-12-01"] {
+            assert!(
+                matches!(
+                    status_on(&kb, "GB", date(d), None),
+                    LegalStatus::Adequate { .. }
+                ),
+                "{d}"
+            );
+        }
     }
 
     #[test]

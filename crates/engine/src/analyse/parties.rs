@@ -11,7 +11,7 @@ use petgraph::visit::EdgeRef;
 use crate::graph::{EdgeKind, NodeKind, TransferGraph};
 use transfermap_maps::KnowledgeBase;
 use transfermap_model::key::NodeKey;
-use transfermap_model::scan::Party;
+use transfermap_model::scan::{Dpf, Party};
 
 pub fn parties(graph: &TransferGraph, kb: &KnowledgeBase, as_of: NaiveDate) -> Vec<Party> {
     let g = &graph.graph;
@@ -40,9 +40,9 @@ pub fn parties(graph: &TransferGraph, kb: &KnowledgeBase, as_of: NaiveDate) -> V
                     .collect::<BTreeSet<_>>()
                     .into_iter()
                     .collect();
-                (parent, laws, kb.dpf_certified_on(&p.id, as_of))
+                (parent, laws, dpf_of(kb, &p.id, as_of))
             }
-            None => (None, Vec::new(), None),
+            None => (None, Vec::new(), Dpf::NotApplicable),
         };
         // Sub-processors published for the services this party runs.
         let services: Vec<_> = g
@@ -65,11 +65,46 @@ pub fn parties(graph: &TransferGraph, kb: &KnowledgeBase, as_of: NaiveDate) -> V
             country: node.country.clone(),
             parent,
             laws,
-            dpf_certified: dpf,
+            dpf,
             in_maps: mapped.is_some(),
             subprocessors,
         });
     }
     out.sort_by(|a, b| a.key.cmp(&b.key));
     out
+}
+
+/// The DPF certifies US organisations: a party's own record counts when it
+/// is one; otherwise its nearest US parent's does.
+fn dpf_of(kb: &KnowledgeBase, id: &str, as_of: NaiveDate) -> Dpf {
+    let chain = kb.provider_chain(id);
+    let Some(me) = chain.first() else {
+        return Dpf::NotApplicable;
+    };
+    let on = |p: &transfermap_maps::Provider| {
+        p.dpf_certified.as_ref().map(|c| {
+            transfermap_maps::Period {
+                from: c.from,
+                until: c.until,
+            }
+            .contains(as_of)
+        })
+    };
+    if me.country.as_deref() == Some("US") || me.dpf_certified.is_some() {
+        return match on(me) {
+            Some(true) => Dpf::Certified,
+            Some(false) => Dpf::NotCertified,
+            None => Dpf::NotRecorded,
+        };
+    }
+    match chain[1..]
+        .iter()
+        .find(|p| p.country.as_deref() == Some("US"))
+    {
+        Some(parent) => Dpf::UsParent {
+            parent: parent.name.clone(),
+            certified: on(parent),
+        },
+        None => Dpf::NotApplicable,
+    }
 }

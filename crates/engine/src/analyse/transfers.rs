@@ -24,6 +24,8 @@ enum Terminal {
     Site,
     /// A company incorporated there (its law applies).
     Incorporated,
+    /// A sub-processor processes there, as its provider's list declares.
+    Processes,
     /// A network holder registered there.
     Registered,
 }
@@ -142,6 +144,7 @@ fn terminal(
         (EdgeKind::LocatedIn, NodeKind::Address | NodeKind::AddressRange) => Terminal::Located,
         (EdgeKind::LocatedIn, NodeKind::Site) => Terminal::Site,
         (EdgeKind::IncorporatedIn, NodeKind::Provider) => Terminal::Incorporated,
+        (EdgeKind::ProcessesIn, NodeKind::Provider) => Terminal::Processes,
         (EdgeKind::RegisteredIn, _) => Terminal::Registered,
         _ => return None,
     };
@@ -159,7 +162,9 @@ fn classify(path: &[Hop], terminal: Terminal) -> RuleCode {
             RuleCode::Tm107
         };
     }
-    if path.iter().any(|h| h.edge == EdgeKind::SubProcesses) && terminal == Terminal::Incorporated {
+    if path.iter().any(|h| h.edge == EdgeKind::SubProcesses)
+        && matches!(terminal, Terminal::Incorporated | Terminal::Processes)
+    {
         return RuleCode::Tm105;
     }
     // A company reached only through the network an address is announced
@@ -174,6 +179,8 @@ fn classify(path: &[Hop], terminal: Terminal) -> RuleCode {
         Terminal::Site => RuleCode::Tm102,
         Terminal::Incorporated => RuleCode::Tm103,
         Terminal::Registered => RuleCode::Tm104,
+        // Only a sub-processor's edge ends so (above).
+        Terminal::Processes => RuleCode::Tm105,
     }
 }
 
@@ -293,9 +300,7 @@ fn basis_of(path: &[Hop]) -> Basis {
             Basis::Declared
         }
         EdgeKind::LocatedIn => Basis::Measured,
-        EdgeKind::IncorporatedIn if path.iter().any(|h| h.edge == EdgeKind::SubProcesses) => {
-            Basis::Declared
-        }
+        EdgeKind::ProcessesIn => Basis::Declared,
         _ => Basis::Legal,
     }
 }

@@ -910,11 +910,17 @@ impl Builder<'_> {
             for sp in list {
                 let ev = self.map_ev(&sp.origin, "subprocessor", &sp.name);
                 let slug = slug(&sp.name);
+                // The entity's own country is where it is incorporated; the
+                // list's country is only where it processes.
                 let node = self.g.node(
                     NodeKey::Subprocessor(slug),
                     NodeKind::Provider,
                     format!("{} ({})", sp.name, sp.function),
-                    Some(sp.country.clone()),
+                    Some(
+                        sp.incorporated
+                            .clone()
+                            .unwrap_or_else(|| sp.country.clone()),
+                    ),
                     ev,
                 );
                 self.g.edge(
@@ -925,8 +931,12 @@ impl Builder<'_> {
                     ev,
                 );
                 let country = self.country(&sp.country, ev);
-                self.g
-                    .edge(node, country, EdgeKind::IncorporatedIn, None, ev);
+                self.g.edge(node, country, EdgeKind::ProcessesIn, None, ev);
+                if let Some(inc) = &sp.incorporated {
+                    let country = self.country(inc, ev);
+                    self.g
+                        .edge(node, country, EdgeKind::IncorporatedIn, None, ev);
+                }
             }
         }
     }
