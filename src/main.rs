@@ -211,6 +211,7 @@ enum FormatArg {
     Dot,
     Svg,
     Png,
+    Detail,
     Mermaid,
 }
 
@@ -252,14 +253,14 @@ struct ScanArgs {
     replay: Option<PathBuf>,
 
     /// Outputs to write, comma-separated: json (scan.json), md (report.md),
-    /// html (report.html, the diagram inlined), dot, svg, png
-    /// (transfer-map.*), mermaid (transfer-map.mmd).
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "json,md,html,dot,svg"
-    )]
+    /// html (report.html: both maps inlined, prints as an annex), dot
+    /// (transfer-map.dot, the board-level map, and transfer-map-detail.dot),
+    /// svg and png (the board-level map), detail (transfer-map-detail.svg,
+    /// every host and record), mermaid (transfer-map.mmd).
+    /// [default: json,md,html,dot,svg,detail for one domain;
+    /// json,md,html,dot,svg for many, where each detailed map is left as
+    /// DOT: add `detail` to draw them too]
+    #[arg(long, value_enum, value_delimiter = ',')]
     format: Vec<FormatArg>,
 
     /// Ask this DNS server (IP, or IP:PORT; port 53 if left out) instead of the system's resolver.
@@ -535,6 +536,7 @@ fn formats(args: &[FormatArg]) -> Vec<Format> {
             FormatArg::Png => Format::Png,
             FormatArg::Mermaid => Format::Mermaid,
             FormatArg::Html => Format::Html,
+            FormatArg::Detail => Format::Detail,
         })
         .collect()
 }
@@ -570,7 +572,23 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
     if !many {
         normalise_domain(&targets[0].domain).map_err(|e| e.to_string())?;
     }
-    let formats = formats(&args.format);
+    let formats = if args.format.is_empty() {
+        // A DPO scanning one domain wants the detailed map drawn; a batch of
+        // hundreds keeps each one as DOT and draws the board-level maps.
+        let mut default = vec![
+            Format::Json,
+            Format::Markdown,
+            Format::Html,
+            Format::Dot,
+            Format::Svg,
+        ];
+        if !many {
+            default.push(Format::Detail);
+        }
+        default
+    } else {
+        formats(&args.format)
+    };
     let kb = Arc::new(load_maps(args.maps.as_deref(), args.maps_alone)?);
     let model = match &args.model {
         Some(file) => Some(Arc::new(

@@ -99,7 +99,7 @@ fn partial_scope_adequacy_is_not_drawn_as_an_adequate_country() {
         "json,dot",
     ]);
     assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
-    let dot = run.file("transfer-map.dot");
+    let dot = run.file("transfer-map-detail.dot");
     // The zone a node is drawn in: the last zone cluster opened before it.
     let zone_of = |key: &str| {
         let at = dot.find(&format!("\"{key}\"")).expect(key);
@@ -323,11 +323,16 @@ fn a_host_with_thousands_of_addresses_is_scanned_and_its_truncation_recorded() {
         gap["outcome"].as_str().unwrap().contains("truncated"),
         "{gap}"
     );
-    for f in ["report.md", "report.html", "transfer-map.dot"] {
+    for f in [
+        "report.md",
+        "report.html",
+        "transfer-map.dot",
+        "transfer-map-detail.dot",
+    ] {
         assert!(run.out.path().join(f).is_file(), "{f}");
     }
     // Drawn with the addresses collapsed into one node.
-    let dot = run.file("transfer-map.dot");
+    let dot = run.file("transfer-map-detail.dot");
     assert!(dot.contains("addresses (many.hugekommun.se)"), "collapsed");
     assert!(dot.len() < 200_000, "{} bytes of DOT", dot.len());
 }
@@ -496,7 +501,7 @@ fn bidi_controls_from_dns_are_shown_not_obeyed() {
     let run = scan_dir(
         dir.path(),
         "bidikommun.se",
-        &["--format", "json,md,html,dot,svg,mermaid"],
+        &["--format", "json,md,html,dot,svg,detail,mermaid"],
     );
     assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
     for f in [
@@ -504,6 +509,8 @@ fn bidi_controls_from_dns_are_shown_not_obeyed() {
         "report.html",
         "transfer-map.dot",
         "transfer-map.svg",
+        "transfer-map-detail.dot",
+        "transfer-map-detail.svg",
         "transfer-map.mmd",
     ] {
         let text = run.file(f);

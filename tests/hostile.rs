@@ -67,8 +67,14 @@ fn hostile_zone_ends_in_recorded_problems_and_inert_outputs() {
     // Outputs: DOT was laid out, the SVG is XML, the report has no live markup.
     let svg = run.file("transfer-map.svg");
     assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
-    let dot = run.file("transfer-map.dot");
-    assert!(!dot.contains("digraph pwned"), "DOT injection survived");
+    for f in ["transfer-map.dot", "transfer-map-detail.dot"] {
+        assert!(
+            !run.file(f).contains("digraph pwned"),
+            "DOT injection survived in {f}"
+        );
+    }
+    let detail = run.file("transfer-map-detail.svg");
+    assert!(detail.contains("<svg") && detail.trim_end().ends_with("</svg>"));
     let report = run.file("report.md");
     assert!(
         report.contains("hostile-test"),
@@ -247,8 +253,9 @@ fn answers_too_large_for_udp_come_over_tcp_and_stay_bounded() {
         report.len()
     );
     assert!(!report.contains("<script>"));
-    let dot = run.file("transfer-map.dot");
+    let dot = run.file("transfer-map-detail.dot");
     assert!(run.file("transfer-map.svg").contains("</svg>"));
+    assert!(run.file("transfer-map-detail.svg").contains("</svg>"));
     assert!(dot.len() < 200_000);
 }
 

@@ -23,6 +23,9 @@ fn corpus() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/realworld")
 }
 
+/// A board-level map holds at most this many nodes (legend aside).
+const MAX_BOARD_NODES: usize = 12;
+
 struct Corpus {
     domains: Vec<String>,
     scans: Vec<(String, Value)>,
@@ -39,9 +42,34 @@ fn scan_corpus() -> Corpus {
         "--resolver",
         &resolver,
         "--format",
-        "json",
+        "json,dot",
     ]);
     assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    // Every board-level map stays small enough to read on A4.
+    let mut boards = BTreeSet::new();
+    for d in std::fs::read_to_string(corpus().join("domains.txt"))
+        .unwrap()
+        .lines()
+    {
+        let d = d.trim();
+        if d.is_empty() {
+            continue;
+        }
+        let board = std::fs::read_to_string(run.out.path().join(d).join("transfer-map.dot"))
+            .unwrap_or_else(|e| panic!("{d}: {e}"));
+        let nodes = board
+            .lines()
+            .filter(|l| {
+                l.contains(" [label=") && !l.contains("->") && !l.trim_start().starts_with("legend")
+            })
+            .count();
+        assert!(
+            nodes <= MAX_BOARD_NODES,
+            "{d}: {nodes} nodes on the board-level map\n{board}"
+        );
+        boards.insert(board);
+    }
+    eprintln!("{} distinct board-level maps for the corpus", boards.len());
     let domains: Vec<String> = std::fs::read_to_string(corpus().join("domains.txt"))
         .unwrap()
         .lines()

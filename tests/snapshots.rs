@@ -81,7 +81,17 @@ fn bollebygd_before_report_sv() {
 #[test]
 fn bollebygd_after_dot() {
     let run = example_run("after", "en");
-    insta::assert_snapshot!(run.file("transfer-map.dot"));
+    insta::assert_snapshot!(run.file("transfer-map-detail.dot"));
+}
+
+/// The board-level map: services, companies, their law and the third
+/// countries, with no host or domain in it.
+#[test]
+fn bollebygd_after_board() {
+    let run = example_run("after", "en");
+    let board = run.file("transfer-map.dot");
+    assert!(!board.contains("bollebygd"), "{board}");
+    insta::assert_snapshot!(board);
 }
 
 /// The absolute path to the crate, which the report quotes in its

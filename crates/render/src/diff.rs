@@ -343,6 +343,7 @@ pub fn write_diff_outputs(
         &md,
         svg.as_ref().ok().map(|v| v.as_slice()),
         caption,
+        None,
         lang,
     );
     write_atomic(&dir.join("diff.html"), page.as_bytes())?;

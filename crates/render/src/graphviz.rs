@@ -3,15 +3,17 @@
 //! `dot` run for many minutes, and one such domain must not stall a batch.
 //! Each layout is killed after [`timeout`]; its output is read whole.
 
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::RenderError;
 
 /// What `dot` is asked to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Output {
     Svg,
     Png,
@@ -99,4 +101,32 @@ pub fn layout(dot_text: &str, output: Output) -> Result<Vec<u8>, RenderError> {
         return Err(RenderError::Graphviz(format!("`dot` failed: {why}")));
     }
     Ok(out)
+}
+
+/// How many distinct pictures a run keeps laid out.
+const CACHE_ENTRIES: usize = 512;
+
+type Cache = Mutex<HashMap<(Output, String), Arc<Vec<u8>>>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// [`layout`], but each distinct text is laid out once per run: board-level
+/// maps name services, companies and countries only, so municipalities
+/// with the same setup share one picture. Failures are not kept.
+pub fn layout_cached(dot_text: &str, output: Output) -> Result<Arc<Vec<u8>>, RenderError> {
+    let key = (output, dot_text.to_string());
+    if let Some(hit) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(hit);
+    }
+    let bytes = Arc::new(layout(dot_text, output)?);
+    if let Ok(mut c) = cache().lock() {
+        if c.len() >= CACHE_ENTRIES {
+            c.clear();
+        }
+        c.insert(key, bytes.clone());
+    }
+    Ok(bytes)
 }

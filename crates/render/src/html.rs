@@ -31,7 +31,12 @@ figure.map figcaption { color: var(--muted); font-size: .85rem; }
   h3, table, figure.map { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
   figure.map { border: none; }
+  /* The detailed map is wide: its own landscape page. */
+  section.detail { page: landscape; break-before: page; }
+  section.detail figure.map svg { max-height: 17cm; }
 }
+@page landscape { size: A4 landscape; margin: 1cm; }
+@page { size: A4; margin: 1.6cm; }
 "#;
 
 /// Escape text for HTML element content and attribute values.
@@ -59,12 +64,21 @@ fn inline_svg(svg: &[u8]) -> String {
     }
 }
 
-/// One HTML page from report Markdown and an optional diagram.
+/// The detailed map in the page's appendix: drawn, or why not.
+pub enum Detail<'a> {
+    Drawn(&'a [u8]),
+    Omitted(String),
+}
+
+/// One HTML page from report Markdown, the board-level map after the
+/// opening section, and the detailed map in an appendix at the end (on a
+/// landscape page when printed).
 pub fn page(
     title: &str,
     markdown: &str,
     svg: Option<&[u8]>,
     caption: &str,
+    detail: Option<&Detail<'_>>,
     lang: transfermap_model::Lang,
 ) -> String {
     let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|event| match event {
@@ -83,7 +97,7 @@ pub fn page(
             )
         })
         .unwrap_or_default();
-    // The diagram goes after the first heading block (title and scope).
+    // The board-level map goes after the opening section (the lead).
     let body = match body.find("<h2") {
         Some(i) => {
             let second = body[i + 3..].find("<h2").map(|j| i + 3 + j);
@@ -94,6 +108,22 @@ pub fn page(
         }
         None => format!("{body}{figure}"),
     };
+    let heading = match lang {
+        transfermap_model::Lang::En => "Appendix: the detailed map",
+        transfermap_model::Lang::Sv => "Bilaga: den detaljerade kartan",
+    };
+    let appendix = match detail {
+        None => String::new(),
+        Some(Detail::Drawn(s)) => format!(
+            "<section class=\"detail\" id=\"detailed-map\"><h2>{heading}</h2><figure class=\"map\">{}</figure></section>",
+            inline_svg(s)
+        ),
+        Some(Detail::Omitted(why)) => format!(
+            "<section id=\"detailed-map\"><h2>{heading}</h2><p>{}</p></section>",
+            escape(why)
+        ),
+    };
+    let body = format!("{body}{appendix}");
     let lang_code = match lang {
         transfermap_model::Lang::En => "en",
         transfermap_model::Lang::Sv => "sv",
@@ -115,6 +145,7 @@ mod tests {
             "# T\n\n<script>alert(1)</script>\n\nx <b>y</b>",
             None,
             "",
+            None,
             transfermap_model::Lang::En,
         );
         assert!(!p.contains("<script>alert"));
@@ -130,8 +161,12 @@ mod tests {
             "# T\n\n## A\n\n## B\n",
             Some(svg),
             "cap",
+            Some(&Detail::Drawn(svg)),
             transfermap_model::Lang::Sv,
         );
+        assert!(p.contains(
+            "id=\"detailed-map\"><h2>Bilaga: den detaljerade kartan</h2><figure class=\"map\"><svg"
+        ));
         assert!(p.contains("<figure class=\"map\" id=\"transfer-map\"><svg width=\"1\"></svg>"));
         assert!(!p.contains("<?xml"));
         assert!(p.contains("lang=\"sv\""));

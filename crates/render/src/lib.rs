@@ -4,6 +4,7 @@
 //! Everything that came from outside is made visible ([`text::visible`])
 //! and escaped for the format it is written into.
 
+pub mod board;
 pub mod diff;
 pub mod dot;
 pub mod explain;
@@ -122,12 +123,15 @@ pub enum Format {
     Json,
     /// `report.md`
     Markdown,
-    /// `transfer-map.dot`
+    /// `transfer-map.dot` (the board-level map) and `transfer-map-detail.dot`
     Dot,
-    /// `transfer-map.svg` (needs Graphviz)
+    /// `transfer-map.svg`, the board-level map (needs Graphviz)
     Svg,
-    /// `transfer-map.png` (needs Graphviz)
+    /// `transfer-map.png`, the board-level map (needs Graphviz)
     Png,
+    /// `transfer-map-detail.svg`, every host, network and record (needs
+    /// Graphviz); also drawn in report.html's appendix
+    Detail,
     /// `transfer-map.mmd` (Mermaid flowchart)
     Mermaid,
     /// `report.html`: one self-contained file, diagram embedded, prints as an annex
@@ -135,12 +139,13 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Json,
         Format::Markdown,
         Format::Dot,
         Format::Svg,
         Format::Png,
+        Format::Detail,
         Format::Mermaid,
         Format::Html,
     ];
@@ -152,6 +157,7 @@ impl Format {
             Format::Dot => "transfer-map.dot",
             Format::Svg => "transfer-map.svg",
             Format::Png => "transfer-map.png",
+            Format::Detail => "transfer-map-detail.svg",
             Format::Mermaid => "transfer-map.mmd",
             Format::Html => "report.html",
         }
@@ -162,7 +168,10 @@ impl Format {
     /// Whether writing this format runs Graphviz (the report page inlines
     /// the SVG).
     pub fn needs_graphviz(self) -> bool {
-        matches!(self, Format::Svg | Format::Png | Format::Html)
+        matches!(
+            self,
+            Format::Svg | Format::Png | Format::Html | Format::Detail
+        )
     }
 }
 
@@ -173,7 +182,12 @@ pub struct Written {
     /// Set when the diagram could not be drawn or was left out; everything
     /// else was written.
     pub svg_error: Option<RenderError>,
+    /// Set when the detailed map could not be drawn or was left out.
+    pub detail_error: Option<RenderError>,
 }
+
+/// The detailed map's DOT file, written with the `dot` format.
+pub const DETAIL_DOT: &str = "transfer-map-detail.dot";
 
 /// Write the chosen formats of a scan into `dir` (created if missing), each
 /// file atomically. `scan.json` is written first, before any rendering, so
@@ -210,31 +224,29 @@ pub fn write_outputs(
         )?;
         written.files.push(Format::Mermaid.file_name());
     }
-    let mut svg = None;
+    // The board-level map: small, and the same for every organisation with
+    // the same setup, so each distinct picture is laid out once per run.
+    let mut board_svg = None;
     if wants(Format::Dot) || wants(Format::Svg) || wants(Format::Png) || wants(Format::Html) {
-        let diagram = dot::diagram(scan, lang);
+        let text = board::board(scan, lang);
         if wants(Format::Dot) {
-            write_atomic(&dir.join(Format::Dot.file_name()), diagram.text.as_bytes())?;
+            write_atomic(&dir.join(Format::Dot.file_name()), text.as_bytes())?;
             written.files.push(Format::Dot.file_name());
         }
-        let drawn = |format| match &diagram.too_large {
-            Some(why) => Err(RenderError::DiagramOmitted(why.clone())),
-            None => graphviz::layout(&diagram.text, format),
-        };
         if wants(Format::Svg) || wants(Format::Html) {
-            match drawn(graphviz::Output::Svg) {
+            match graphviz::layout_cached(&text, graphviz::Output::Svg) {
                 Ok(bytes) => {
                     if wants(Format::Svg) {
                         write_atomic(&dir.join(Format::Svg.file_name()), &bytes)?;
                         written.files.push(Format::Svg.file_name());
                     }
-                    svg = Some(bytes);
+                    board_svg = Some(bytes);
                 }
                 Err(e) => written.svg_error = Some(e),
             }
         }
         if wants(Format::Png) && written.svg_error.is_none() {
-            match drawn(graphviz::Output::Png) {
+            match graphviz::layout_cached(&text, graphviz::Output::Png) {
                 Ok(bytes) => {
                     write_atomic(&dir.join(Format::Png.file_name()), &bytes)?;
                     written.files.push(Format::Png.file_name());
@@ -243,14 +255,62 @@ pub fn write_outputs(
             }
         }
     }
+    // The detailed map: every host, network and record of this domain.
+    let mut detail_svg = None;
+    if wants(Format::Dot) || wants(Format::Detail) {
+        let diagram = dot::diagram(scan, lang);
+        if wants(Format::Dot) {
+            write_atomic(&dir.join(DETAIL_DOT), diagram.text.as_bytes())?;
+            written.files.push(DETAIL_DOT);
+        }
+        if wants(Format::Detail) {
+            let drawn = match &diagram.too_large {
+                Some(why) => Err(RenderError::DiagramOmitted(why.clone())),
+                None => graphviz::layout(&diagram.text, graphviz::Output::Svg),
+            };
+            match drawn {
+                Ok(bytes) => {
+                    write_atomic(&dir.join(Format::Detail.file_name()), &bytes)?;
+                    written.files.push(Format::Detail.file_name());
+                    detail_svg = Some(bytes);
+                }
+                Err(e) => written.detail_error = Some(e),
+            }
+        }
+    }
     if let Some(report) = report.as_ref().filter(|_| wants(Format::Html)) {
         let title = format!("{} — {}", markdown::shown_domain(scan), scan.as_of);
         let caption = match (&written.svg_error, lang) {
-            (None, Lang::En) => "Transfer map: red paths are findings.".to_string(),
-            (None, Lang::Sv) => "Överföringskarta: röda vägar är fynd.".to_string(),
+            (None, Lang::En) => format!(
+                "{}: who holds the mail, under which law, and the third countries it can reach on {}. Every host and record is in the detailed map.",
+                markdown::shown_domain(scan),
+                scan.as_of
+            ),
+            (None, Lang::Sv) => format!(
+                "{}: vem som har e-posten, under vilken lag, och de tredjeländer den kan nå den {}. Varje värd och post finns i den detaljerade kartan.",
+                markdown::shown_domain(scan),
+                scan.as_of
+            ),
             (Some(e), _) => e.to_string(),
         };
-        let page = html::page(&title, report, svg.as_deref(), &caption, lang);
+        let detail = match (&detail_svg, &written.detail_error, lang) {
+            (Some(svg), _, _) => html::Detail::Drawn(svg),
+            (None, Some(e), _) => html::Detail::Omitted(e.to_string()),
+            (None, None, Lang::En) => html::Detail::Omitted(format!(
+                "The detailed map was not drawn in this run; it is in {DETAIL_DOT} (draw it with `dot -Tsvg {DETAIL_DOT}`, or scan with --format including `detail`)."
+            )),
+            (None, None, Lang::Sv) => html::Detail::Omitted(format!(
+                "Den detaljerade kartan ritades inte i den här körningen; den finns i {DETAIL_DOT} (rita den med `dot -Tsvg {DETAIL_DOT}`, eller skanna med --format som innehåller `detail`)."
+            )),
+        };
+        let page = html::page(
+            &title,
+            report,
+            board_svg.as_deref().map(|b| b.as_slice()),
+            &caption,
+            Some(&detail),
+            lang,
+        );
         write_atomic(&dir.join(Format::Html.file_name()), page.as_bytes())?;
         written.files.push(Format::Html.file_name());
     }
