@@ -74,17 +74,40 @@ impl Role {
     }
 }
 
-/// The text of a DOT label from lines, each escaped.
+/// The text of a DOT label from lines, each wrapped and escaped.
 fn label(lines: &[String]) -> String {
     let inner: Vec<String> = lines
         .iter()
         .filter(|l| !l.is_empty())
+        .flat_map(|l| wrap(l, WRAP))
         .map(|l| {
-            let q = quote(l);
+            let q = quote(&l);
             q[1..q.len() - 1].to_string()
         })
         .collect();
     format!("\"{}\"", inner.join("\\n"))
+}
+
+/// Characters on one line of a node, so that five columns fit A4.
+const WRAP: usize = 34;
+
+/// Break a line at spaces so that no piece is much longer than `width`.
+fn wrap(line: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for word in line.split(' ') {
+        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 /// A short statement of a legal status, for a node.
@@ -356,19 +379,21 @@ pub fn board(scan: &Scan, lang: Lang) -> String {
             }
         }
     }
+    // Counts are left to the report's tables: a picture without them is
+    // the same for every organisation with the same setup.
     if hidden > 0 || unattributed > 0 {
         let mut lines = Vec::new();
         if hidden > 0 {
-            lines.push(match lang {
-                Lang::En => format!("{hidden} more services"),
-                Lang::Sv => format!("{hidden} tjänster till"),
-            });
+            lines.push(t("More services", "Fler tjänster").to_string());
         }
         if unattributed > 0 {
-            lines.push(match lang {
-                Lang::En => format!("{unattributed} hosts or networks not identified"),
-                Lang::Sv => format!("{unattributed} värdar eller nät inte identifierade"),
-            });
+            lines.push(
+                t(
+                    "hosts or networks not identified",
+                    "värdar eller nät som inte identifierats",
+                )
+                .to_string(),
+            );
         }
         lines.push(t("see the detailed map", "se den detaljerade kartan").to_string());
         let _ = writeln!(
@@ -520,10 +545,14 @@ pub fn board(scan: &Scan, lang: Lang) -> String {
         let _ = writeln!(
             dot,
             "  kmore [label={}, shape=ellipse, style=\"dashed\"];",
-            label(&[match lang {
-                Lang::En => format!("{hidden_countries} more third countries"),
-                Lang::Sv => format!("{hidden_countries} tredjeländer till"),
-            }])
+            label(&[
+                t("More third countries", "Fler tredjeländer").to_string(),
+                t(
+                    "see the destinations table",
+                    "se tabellen över mottagarländer"
+                )
+                .to_string(),
+            ])
         );
     }
     if countries.is_empty() {
@@ -558,30 +587,32 @@ pub fn board(scan: &Scan, lang: Lang) -> String {
             label(&[texts.join(", ")])
         );
     }
-    // The legend: every shape and line style used.
+    // The legend, under the picture: every shape and line style used.
     let legend = [
-        t("folder: the organisation", "mapp: organisationen"),
         t(
-            "box: a service or a company",
-            "ruta: en tjänst eller ett företag",
+            "Folder: the organisation. Box: a service or a company; red: under a third country's law.",
+            "Mapp: organisationen. Ruta: en tjänst eller ett företag; röd: lyder under ett tredjelands lag.",
         ),
         t(
-            "red box: under a third country's law",
-            "röd ruta: lyder under ett tredjelands lag",
+            "Oval: a third country, coloured by its legal status on the date (red: safeguards needed; yellow: to check; green: covered).",
+            "Oval: ett tredjeland, färgat efter rättsläget på datumet (rött: skyddsåtgärder krävs; gult: kontrollera; grönt: täckt).",
         ),
         t(
-            "oval: a third country, coloured by its legal status on the date",
-            "oval: ett tredjeland, färgat efter rättsläget på datumet",
-        ),
-        t(
-            "thick line: personal data flows · dashed: who runs or owns it · thin: how a country is reached",
-            "tjock linje: personuppgifter flödar · streckad: vem som driver eller äger · tunn: hur landet nås",
+            "Thick line: personal data flows. Dashed: who runs or owns it. Thin: how a country is reached.",
+            "Tjock linje: personuppgifter flödar. Streckad: vem som driver eller äger. Tunn: hur landet nås.",
         ),
     ];
+    let legend: Vec<String> = legend
+        .iter()
+        .map(|l| {
+            let q = quote(l);
+            q[1..q.len() - 1].to_string()
+        })
+        .collect();
     let _ = writeln!(
         dot,
-        "  legend [shape=plaintext, style=\"\", fontsize=9, label={}];",
-        label(&legend.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        "  label=\"{}\\l\"; labelloc=b; labeljust=l; fontsize=9;",
+        legend.join("\\l")
     );
     dot.push_str("}\n");
     dot

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::RenderError;
@@ -37,6 +37,11 @@ pub fn timeout() -> Duration {
 
 /// Lay `dot_text` out, or say why not (not installed, failed, too slow).
 pub fn layout(dot_text: &str, output: Output) -> Result<Vec<u8>, RenderError> {
+    run_dot(dot_text, output)
+}
+
+/// One bounded `dot` process over `dot_text` (one graph or several).
+fn run_dot(dot_text: &str, output: Output) -> Result<Vec<u8>, RenderError> {
     let format = match output {
         Output::Svg => "-Tsvg",
         Output::Png => "-Tpng",
@@ -105,6 +110,8 @@ pub fn layout(dot_text: &str, output: Output) -> Result<Vec<u8>, RenderError> {
 
 /// How many distinct pictures a run keeps laid out.
 const CACHE_ENTRIES: usize = 512;
+/// The most pictures one `dot` process lays out.
+const BATCH: usize = 48;
 
 type Cache = Mutex<HashMap<(Output, String), Arc<Vec<u8>>>>;
 
@@ -113,15 +120,128 @@ fn cache() -> &'static Cache {
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-/// [`layout`], but each distinct text is laid out once per run: board-level
-/// maps name services, companies and countries only, so municipalities
-/// with the same setup share one picture. Failures are not kept.
+/// A picture waiting for a layout, and where its result goes.
+struct Job {
+    text: String,
+    output: Output,
+    reply: mpsc::Sender<Result<Arc<Vec<u8>>, RenderError>>,
+}
+
+/// The queue of small pictures: a few threads (one per core) each take
+/// the jobs waiting and lay them out in one `dot` process, which reads
+/// many graphs from one input. Starting `dot` costs more than laying out a
+/// board-level map, so a batch of hundreds pays it a few times, not once
+/// per domain. The process is bounded in time like any other.
+fn queue() -> &'static Mutex<mpsc::Sender<Job>> {
+    static QUEUE: std::sync::OnceLock<Mutex<mpsc::Sender<Job>>> = std::sync::OnceLock::new();
+    QUEUE.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+        for _ in 0..workers {
+            let rx = rx.clone();
+            std::thread::spawn(move || {
+                loop {
+                    let jobs = {
+                        let Ok(rx) = rx.lock() else { return };
+                        let Ok(first) = rx.recv() else { return };
+                        let mut jobs = vec![first];
+                        // Whatever else is waiting, or arrives very soon.
+                        while jobs.len() < BATCH {
+                            match rx.recv_timeout(Duration::from_millis(2)) {
+                                Ok(j) => jobs.push(j),
+                                Err(_) => break,
+                            }
+                        }
+                        jobs
+                    };
+                    run_jobs(jobs);
+                }
+            });
+        }
+        Mutex::new(tx)
+    })
+}
+
+fn run_jobs(jobs: Vec<Job>) {
+    for output in [Output::Svg, Output::Png] {
+        let (mine, _): (Vec<&Job>, Vec<&Job>) = jobs.iter().partition(|j| j.output == output);
+        if mine.is_empty() {
+            continue;
+        }
+        let texts: Vec<&str> = mine.iter().map(|j| j.text.as_str()).collect();
+        match layout_many(&texts, output) {
+            Ok(outs) => {
+                for (j, out) in mine.iter().zip(outs) {
+                    let _ = j.reply.send(Ok(Arc::new(out)));
+                }
+            }
+            // One picture that `dot` refuses must not cost the others theirs.
+            Err(_) => {
+                for j in mine {
+                    let _ = j.reply.send(layout(&j.text, output).map(Arc::new));
+                }
+            }
+        }
+    }
+}
+
+/// Lay several graphs out in one `dot` run; the outputs in input order.
+fn layout_many(texts: &[&str], output: Output) -> Result<Vec<Vec<u8>>, RenderError> {
+    if texts.len() == 1 {
+        return Ok(vec![layout(texts[0], output)?]);
+    }
+    let all = run_dot(&texts.concat(), output)?;
+    let marker: &[u8] = match output {
+        Output::Svg => b"<?xml",
+        Output::Png => b"\x89PNG\r\n\x1a\n",
+    };
+    let mut starts: Vec<usize> = all
+        .windows(marker.len())
+        .enumerate()
+        .filter(|(_, w)| *w == marker)
+        .map(|(i, _)| i)
+        .collect();
+    if starts.len() != texts.len() {
+        return Err(RenderError::Graphviz(format!(
+            "`dot` wrote {} pictures for {} graphs",
+            starts.len(),
+            texts.len()
+        )));
+    }
+    starts.push(all.len());
+    Ok(starts
+        .windows(2)
+        .map(|w| all[w[0]..w[1]].to_vec())
+        .collect())
+}
+
+/// [`layout`], but each distinct text is laid out once per run, and the
+/// layouts of a batch share `dot` processes ([`queue`]): board-level maps
+/// name services, companies and countries only, so organisations with the
+/// same setup share one picture. Failures are not kept. For small
+/// pictures only: a large one would hold up the others in its process.
 pub fn layout_cached(dot_text: &str, output: Output) -> Result<Arc<Vec<u8>>, RenderError> {
     let key = (output, dot_text.to_string());
     if let Some(hit) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
         return Ok(hit);
     }
-    let bytes = Arc::new(layout(dot_text, output)?);
+    let (reply, answer) = mpsc::channel();
+    let sent = queue().lock().ok().is_some_and(|q| {
+        q.send(Job {
+            text: dot_text.to_string(),
+            output,
+            reply,
+        })
+        .is_ok()
+    });
+    let bytes = if sent {
+        answer
+            .recv()
+            .map_err(|_| RenderError::Graphviz("the layout queue stopped".into()))??
+    } else {
+        Arc::new(layout(dot_text, output)?)
+    };
     if let Ok(mut c) = cache().lock() {
         if c.len() >= CACHE_ENTRIES {
             c.clear();
@@ -129,4 +249,54 @@ pub fn layout_cached(dot_text: &str, output: Output) -> Result<Arc<Vec<u8>>, Ren
         c.insert(key, bytes.clone());
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Several graphs in one `dot` run come back split, each its own
+    /// picture, in order; the queue gives every caller its own.
+    #[test]
+    fn graphs_laid_out_together_come_back_apart() {
+        let texts: Vec<String> = (0..5)
+            .map(|i| format!("digraph g{i} {{ n{i} [label=\"picture {i}\"]; }}\n"))
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let outs = layout_many(&refs, Output::Svg).expect("dot is installed");
+        assert_eq!(outs.len(), 5);
+        for (i, svg) in outs.iter().enumerate() {
+            let svg = String::from_utf8_lossy(svg);
+            assert!(svg.contains(&format!("picture {i}")), "{svg}");
+            assert_eq!(svg.matches("<svg").count(), 1);
+            assert!(svg.trim_end().ends_with("</svg>"));
+        }
+        let handles: Vec<_> = texts
+            .iter()
+            .cloned()
+            .map(|t| std::thread::spawn(move || layout_cached(&t, Output::Svg)))
+            .collect();
+        for (i, h) in handles.into_iter().enumerate() {
+            let svg = h.join().unwrap().expect("laid out");
+            assert!(String::from_utf8_lossy(&svg).contains(&format!("picture {i}")));
+        }
+        // One broken graph among good ones: the good ones are still drawn.
+        let (tx, rx) = mpsc::channel();
+        let jobs = vec![
+            Job {
+                text: texts[0].clone(),
+                output: Output::Svg,
+                reply: tx.clone(),
+            },
+            Job {
+                text: "digraph { ] }".into(),
+                output: Output::Svg,
+                reply: tx,
+            },
+        ];
+        run_jobs(jobs);
+        let results: Vec<_> = rx.iter().collect();
+        assert!(results[0].is_ok());
+        assert!(results[1].is_err());
+    }
 }
