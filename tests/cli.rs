@@ -390,3 +390,38 @@ fn a_retired_framework_register_is_no_source_for_an_entity() {
         String::from_utf8_lossy(&shipped.stderr)
     );
 }
+
+/// The severity table the report prints is the one docs/guide.md
+/// publishes, in both languages: the word means the same in both places.
+#[test]
+fn the_severity_table_in_the_report_is_the_guides() {
+    let guide = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/guide.md"),
+    )
+    .unwrap();
+    for lang in ["en", "sv"] {
+        let run = run(&[
+            "scan",
+            "bollebygd.se",
+            "--zone-file",
+            &example_zone("after"),
+            "--format",
+            "md",
+            "--lang",
+            lang,
+        ]);
+        let report = run.file("report.md");
+        let start = report
+            .find("| Legal status \\ data")
+            .or_else(|| report.find("| Rättsläge \\ uppgifter"))
+            .expect("severity table");
+        let rows: Vec<&str> = report[start..].lines().take(5).collect();
+        assert_eq!(rows.len(), 5);
+        for row in rows {
+            assert!(
+                guide.contains(&format!("  {row}")),
+                "{lang}: not in the guide: {row}"
+            );
+        }
+    }
+}

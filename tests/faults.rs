@@ -74,15 +74,32 @@ fn a_country_with_a_certified_and_an_unrecorded_recipient_shows_both() {
     assert!(met[0].is_null(), "{us:#?}");
     assert_eq!(met[1], true, "{us:#?}");
     let report = run.file("report.md");
-    let summary = report.split("## Summary").nth(1).unwrap();
+    let summary = report.split("## Third countries reached").nth(1).unwrap();
     let summary = summary.split("\n## ").next().unwrap();
     let unrecorded = summary
         .find("no certification of the recipient is recorded")
         .unwrap_or_else(|| panic!("{summary}"));
     let certified = summary
-        .find("; the recipient is certified —")
+        .find("; the recipient is certified |")
         .unwrap_or_else(|| panic!("{summary}"));
     assert!(unrecorded < certified, "{summary}");
+    // The opening sentences never state one status for the whole country:
+    // the mailbox provider's own status is named as its own.
+    let lead = report.split("## In short").nth(1).unwrap();
+    let lead = lead.split("\n## ").next().unwrap();
+    assert!(
+        lead.contains("Legal status on 2026-11-25 for United States: adequacy only if"),
+        "{lead}"
+    );
+    assert!(lead.contains("; the recipient is certified."), "{lead}");
+    let check = lead
+        .split("check each recipient's standing")
+        .nth(1)
+        .expect(lead);
+    assert!(
+        check.contains("United States (") && check.contains("Intuit"),
+        "{lead}"
+    );
 }
 
 // --- 4. renderers draw what the scan says ---------------------------------

@@ -111,7 +111,10 @@ _dmarc IN TXT \"v=DMARC1; p=reject; ruf=mailto:forensic@abroad.example\"\n",
     let all = findings(&scan);
     let ruf = with_rule(&all, "TM106");
     assert!(!ruf.is_empty(), "{:?}", rules_of(&scan));
-    assert_eq!(ruf[0]["severity"], "high");
+    // Failure reports carry message content; the recipient's DPF standing
+    // is not known: to be checked, so medium by the severity table.
+    assert_eq!(ruf[0]["data"], "message-content");
+    assert_eq!(ruf[0]["severity"], "medium");
     assert!(
         ruf[0]["path"][0]["detail"]
             .as_str()
@@ -249,4 +252,25 @@ fn a_european_subsidiary_is_never_called_dpf_certified() {
         .cloned()
         .unwrap();
     assert_eq!(ireland["dpf"]["certified"], false, "{ireland}");
+}
+
+/// Severity follows the legal status on the date and the data on the
+/// path: Microsoft's US law over the mailboxes is high before the DPF
+/// (2021-05-01, SCCs and a TIA needed) and low once its parent is certified.
+#[test]
+fn severity_follows_the_legal_status_and_the_data() {
+    let dns = DnsFixture::start(&zones("exo-swedish-tenant"));
+    let severity_of_law = |as_of: &str| {
+        let scan = scan_live(&dns, "testkommun.se", &["--as-of", as_of]).scan();
+        let all = findings(&scan);
+        let law: Vec<&Value> = with_rule(&all, "TM103")
+            .into_iter()
+            .filter(|f| f["party"] == "provider:microsoft-corporation")
+            .collect();
+        assert_eq!(law.len(), 1, "{law:#?}");
+        assert_eq!(law[0]["data"], "mailbox-content");
+        law[0]["severity"].as_str().unwrap().to_string()
+    };
+    assert_eq!(severity_of_law("2021-05-01"), "high");
+    assert_eq!(severity_of_law("2026-01-01"), "low");
 }

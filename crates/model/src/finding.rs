@@ -74,6 +74,11 @@ pub struct Finding {
     /// What the finding is about, beyond its path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<Note>,
+    /// The personal data on the path (the most sensitive of the
+    /// occurrences); with `status` it decides `severity`. Absent for
+    /// findings that are not a transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataCategory>,
     /// The same thing to decide met elsewhere: other entry points, other
     /// servers or networks, each with its own path and evidence. `entry`,
     /// `subject`, `path` and `note` above are the first of them.
@@ -359,6 +364,103 @@ impl Severity {
         Severity::ALL
             .into_iter()
             .find(|s| s.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// What personal data a path carries: with the legal status on the date,
+/// it decides a transfer finding's severity ([`severity_for`]).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataCategory {
+    /// Stored mail: the mailboxes' content (mail delivered to the mailbox
+    /// service, clients' access to it).
+    MailboxContent,
+    /// Messages on their way: inbound mail through a filter, mail sent
+    /// through a service, failure reports (ruf: headers and content).
+    MessageContent,
+    /// Staff accounts at a service the domain is verified at.
+    AccountData,
+    /// Metadata: aggregate reports (rua), who sends for the domain.
+    Metadata,
+}
+
+impl DataCategory {
+    pub const ALL: [DataCategory; 4] = [
+        DataCategory::MailboxContent,
+        DataCategory::MessageContent,
+        DataCategory::AccountData,
+        DataCategory::Metadata,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataCategory::MailboxContent => "mailbox-content",
+            DataCategory::MessageContent => "message-content",
+            DataCategory::AccountData => "account-data",
+            DataCategory::Metadata => "metadata",
+        }
+    }
+}
+
+/// How much a legal status asks, in three steps, for the severity table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Demand {
+    /// No adequacy, or a recorded certification that misses the date:
+    /// art. 46 safeguards and a TIA are needed.
+    Safeguards,
+    /// Adequacy only if the recipient is certified or within scope, and
+    /// nothing is recorded either way: to be checked.
+    Check,
+    /// An adequacy decision, a certified recipient, or the 2021 UK bridge.
+    Covered,
+}
+
+impl Demand {
+    pub const ALL: [Demand; 3] = [Demand::Safeguards, Demand::Check, Demand::Covered];
+
+    pub fn of(status: &LegalStatus) -> Demand {
+        match status {
+            LegalStatus::NoAdequacy { .. }
+            | LegalStatus::AdequateIf {
+                met: Some(false), ..
+            } => Demand::Safeguards,
+            LegalStatus::AdequateIf { met: None, .. } => Demand::Check,
+            _ => Demand::Covered,
+        }
+    }
+}
+
+/// A transfer finding's severity: from the legal status on the date and
+/// the data on the path. The table is published in the report and in
+/// docs/guide.md. A law reached only through a network's holder or its
+/// registration (TM104, TM111) is an indirect exposure: at most low.
+pub fn severity_for(rule: RuleCode, status: &LegalStatus, data: DataCategory) -> Severity {
+    use DataCategory::*;
+    use Severity::*;
+    let s = match (Demand::of(status), data) {
+        (Demand::Safeguards, MailboxContent | MessageContent) => High,
+        (Demand::Safeguards, AccountData | Metadata) => Medium,
+        (Demand::Check, MailboxContent) => High,
+        (Demand::Check, MessageContent | AccountData) => Medium,
+        (Demand::Check, Metadata) => Low,
+        (Demand::Covered, MailboxContent | MessageContent) => Low,
+        (Demand::Covered, AccountData | Metadata) => Info,
+    };
+    match rule {
+        RuleCode::Tm104 | RuleCode::Tm111 => s.max(Low),
+        _ => s,
     }
 }
 

@@ -4,7 +4,7 @@
 //! Markdown already escapes everything that came from DNS, and raw HTML in
 //! it is disabled here as a second guard.
 
-use pulldown_cmark::{Event, Options, Parser, html};
+use pulldown_cmark::{Event, Options, Parser, Tag, html};
 
 const STYLE: &str = r#"
 :root { --ink: #1d2430; --muted: #5b6575; --line: #d9dde3; --accent: #c0392b; }
@@ -81,13 +81,32 @@ pub fn page(
     detail: Option<&Detail<'_>>,
     lang: transfermap_model::Lang,
 ) -> String {
-    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|event| match event {
-        // Inline or block HTML in the Markdown is shown as text, never run.
-        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
-        other => other,
-    });
+    let mut events: Vec<Event<'_>> = Parser::new_ext(markdown, Options::ENABLE_TABLES)
+        .map(|event| match event {
+            // Inline or block HTML in the Markdown is shown as text, never run.
+            Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+            other => other,
+        })
+        .collect();
+    // A finding's heading ("F12") gets the id its links point at (#f12),
+    // as GitHub gives it when the Markdown is read there.
+    for i in 1..events.len() {
+        let id = match (&events[i - 1], &events[i]) {
+            (Event::Start(Tag::Heading { id: None, .. }), Event::Text(t))
+                if t.len() > 1
+                    && t.starts_with('F')
+                    && t[1..].chars().all(|c| c.is_ascii_digit()) =>
+            {
+                Some(t.to_lowercase())
+            }
+            _ => None,
+        };
+        if let (Some(id), Event::Start(Tag::Heading { id: slot, .. })) = (id, &mut events[i - 1]) {
+            *slot = Some(id.into());
+        }
+    }
     let mut body = String::new();
-    html::push_html(&mut body, parser);
+    html::push_html(&mut body, events.into_iter());
     let figure = svg
         .map(|s| {
             format!(

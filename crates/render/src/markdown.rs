@@ -51,7 +51,6 @@ struct Words {
     offline: &'static str,
     maps: &'static str,
     geodata: &'static str,
-    summary: &'static str,
     findings: &'static str,
     none: &'static str,
     paths: &'static str,
@@ -109,7 +108,6 @@ const EN: Words = Words {
     offline: "Offline: zones served from recorded files",
     maps: "Knowledge base",
     geodata: "Geolocation databases",
-    summary: "Summary",
     findings: "Findings",
     none: "No path from the organisation's e-mail reaches a third country or a third country's law in what was observed.",
     paths: "Paths, hop by hop",
@@ -167,7 +165,6 @@ const SV: Words = Words {
     offline: "Offline: zoner från inspelade filer",
     maps: "Kunskapsbas",
     geodata: "Geolokaliseringsdatabaser",
-    summary: "Sammanfattning",
     findings: "Fynd",
     none: "Ingen väg från organisationens e-post når ett tredjeland eller ett tredjelands lag i det som observerades.",
     paths: "Vägar, steg för steg",
@@ -187,7 +184,7 @@ const SV: Words = Words {
     files: "filer",
     built_in: "inbyggd",
     flows: "E-postflöden",
-    flows_intro: "Alla vägar personuppgifter lämnar brevlådorna enligt DNS, och vad de når. Värdar som inget fingeravtryck knyter till en känd tjänst räknas som okända: okänt är inte detsamma som enbart EU.",
+    flows_intro: "Alla vägar som personuppgifter kan lämna brevlådorna på enligt DNS, och vad de når. Värdar som inget fingeravtryck knyter till en känd tjänst räknas som okända: okänt betyder inte att uppgifterna stannar inom EU/EES.",
     flow: "Flöde",
     to: "Till",
     services: "Tjänster",
@@ -254,6 +251,31 @@ pub fn report(scan: &Scan, lang: Lang) -> String {
     let w = words(lang);
     let mut s = String::new();
     let _ = writeln!(s, "# {}: {}\n", w.title, escape(shown_domain(scan)));
+    lead(&mut s, scan, lang);
+    destinations_table(&mut s, scan, lang);
+    completeness(&mut s, scan, lang);
+    flows(&mut s, scan, lang);
+    parties(&mut s, scan, lang);
+    table(&mut s, scan, lang);
+    paths(&mut s, scan, lang);
+
+    let _ = writeln!(s, "## {}\n", w.problems);
+    if scan.problems.is_empty() {
+        let _ = writeln!(s, "{}\n", w.no_problems);
+    }
+    for p in &scan.problems {
+        let ev: Vec<String> = p.evidence.iter().map(|e| e.to_string()).collect();
+        let _ = writeln!(
+            s,
+            "- `{}` {} ({})",
+            p.code.as_str(),
+            escape(&p.message),
+            ev.join(", ")
+        );
+    }
+    if !scan.problems.is_empty() {
+        s.push('\n');
+    }
     let _ = writeln!(s, "## {}\n", w.scope);
     let _ = writeln!(s, "- {}: **{}**", w.as_of, scan.as_of);
     let _ = writeln!(
@@ -304,30 +326,7 @@ pub fn report(scan: &Scan, lang: Lang) -> String {
     let _ = writeln!(s, "- {}: {}\n", w.geodata, dbs.join("; "));
     let _ = writeln!(s, "{}\n", w.reading);
 
-    completeness(&mut s, scan, lang);
-    summary(&mut s, scan, lang);
-    flows(&mut s, scan, lang);
-    parties(&mut s, scan, lang);
-    table(&mut s, scan, lang);
-    paths(&mut s, scan, lang);
-
-    let _ = writeln!(s, "## {}\n", w.problems);
-    if scan.problems.is_empty() {
-        let _ = writeln!(s, "{}\n", w.no_problems);
-    }
-    for p in &scan.problems {
-        let ev: Vec<String> = p.evidence.iter().map(|e| e.to_string()).collect();
-        let _ = writeln!(
-            s,
-            "- `{}` {} ({})",
-            p.code.as_str(),
-            escape(&p.message),
-            ev.join(", ")
-        );
-    }
-    if !scan.problems.is_empty() {
-        s.push('\n');
-    }
+    severity_table(&mut s, lang);
     let _ = writeln!(s, "## {}\n", w.reproduce);
     let mut cmd = format!("transfermap scan {} --as-of {}", scan.domain, scan.as_of);
     // A named server is part of what was scanned; the system's resolver
@@ -463,67 +462,6 @@ fn none_found(scan: &Scan, lang: Lang) -> &'static str {
         (ScanStatus::Failed, Lang::En) => "No conclusion: too little was observed (see above).",
         (ScanStatus::Failed, Lang::Sv) => "Ingen slutsats: för lite observerades (se ovan).",
     }
-}
-
-/// One line per third country: every distinct legal status its
-/// destinations have, the most demanding first (the analysis ordered them).
-fn summary(s: &mut String, scan: &Scan, lang: Lang) {
-    let w = words(lang);
-    let _ = writeln!(s, "## {}\n", w.summary);
-    if scan.destinations.is_empty() {
-        let _ = writeln!(s, "{}\n", none_found(scan, lang));
-        return;
-    }
-    let mut countries: Vec<&str> = Vec::new();
-    for d in &scan.destinations {
-        if !countries.contains(&d.country.as_str()) {
-            countries.push(&d.country);
-        }
-    }
-    for country in countries {
-        let of_country: Vec<_> = scan
-            .destinations
-            .iter()
-            .filter(|d| d.country == country)
-            .collect();
-        let mut rules: Vec<String> = scan
-            .findings
-            .iter()
-            .filter(|f| {
-                f.occurrences()
-                    .any(|o| o.country == Some(country) && !o.is_artefact())
-            })
-            .map(|f| format!("{} ({})", f.rule, words::basis(f.basis, lang)))
-            .collect();
-        rules.sort();
-        rules.dedup();
-        let _ = writeln!(
-            s,
-            "- **{}** ({}): {}",
-            escape(&scan.country_name(country, lang)),
-            escape(country),
-            rules.join(", "),
-        );
-        for d in of_country {
-            let recipients: Vec<String> = d
-                .recipients
-                .iter()
-                .map(|k| escape(&scan.label_of(k)))
-                .collect();
-            let whom = if recipients.is_empty() {
-                String::new()
-            } else {
-                format!(" — {}", recipients.join(", "))
-            };
-            let _ = writeln!(
-                s,
-                "  - {}{whom} ({})",
-                escape(&describe(&d.status, lang)),
-                d.findings.join(", ")
-            );
-        }
-    }
-    s.push('\n');
 }
 
 /// The companies the data reaches: country, parent, the laws they are
@@ -797,7 +735,14 @@ fn table(s: &mut String, scan: &Scan, lang: Lang) {
             "| [{id}](#{anchor}) | {} {} | {} | {} | {} | {} | {} | {} |",
             f.rule,
             f.rule.name(),
-            words::severity(f.severity, lang),
+            match f.data {
+                Some(d) => format!(
+                    "{} · {}",
+                    words::severity(f.severity, lang),
+                    words::data_category(d, lang)
+                ),
+                None => words::severity(f.severity, lang).to_string(),
+            },
             words::basis(f.basis, lang),
             escape(&party),
             escape(&countries),
@@ -981,6 +926,419 @@ fn paths(s: &mut String, scan: &Scan, lang: Lang) {
             s.push('\n');
         }
     }
+}
+
+/// The opening: three to six plain sentences a board can act on — who
+/// holds the mail, under which law, the legal status on the date, and
+/// what the organisation must do — all from what the analysis decided.
+fn lead(s: &mut String, scan: &Scan, lang: Lang) {
+    let en = lang == Lang::En;
+    let t = |e: &str, v: &str| if en { e.to_string() } else { v.to_string() };
+    let _ = writeln!(s, "## {}\n", t("In short", "I korthet"));
+    let domain = escape(shown_domain(scan));
+    let mut out: Vec<String> = Vec::new();
+    match scan.status {
+        ScanStatus::Ok => {}
+        ScanStatus::Partial => out.push(t(
+            "**The scan is partial**: some questions went unanswered (see below), so what follows may be incomplete — unknown is not EU-only.",
+            "**Skanningen är ofullständig**: vissa frågor blev obesvarade (se nedan), så det som följer kan vara ofullständigt – okänt betyder inte att uppgifterna stannar inom EU/EES.",
+        )),
+        ScanStatus::Failed => out.push(t(
+            "**The scan failed**: too little was observed to judge the domain; no conclusion can be drawn from it.",
+            "**Skanningen misslyckades**: för lite observerades för att bedöma domänen; inga slutsatser kan dras av den.",
+        )),
+    }
+    let party = |name: &str| scan.parties.iter().find(|p| p.name == name);
+    let inbound = scan.flows.iter().find(|f| f.kind == EdgeKind::DeliversTo);
+    let mailbox = inbound.and_then(|f| f.mailbox.as_ref());
+    let mut law_party: Option<&transfermap_model::scan::Party> = None;
+    match (inbound, mailbox) {
+        (Some(f), Some(m)) => {
+            let who = m
+                .provider
+                .as_deref()
+                .map(|p| {
+                    let c = party(p)
+                        .and_then(|q| q.country.as_deref())
+                        .map(|c| format!(" ({})", scan.country_name(c, lang)))
+                        .unwrap_or_default();
+                    format!("{}{c}", escape(p))
+                })
+                .unwrap_or_else(|| t("a provider the knowledge base does not name", "en leverantör som kunskapsbasen inte namnger"));
+            let gateways: Vec<String> = f.gateways.iter().map(|g| escape(g)).collect();
+            let sentence = match (&m.inferred, en) {
+                (None, true) => format!(
+                    "Inbound mail for {domain} is delivered to **{}**, run by {who}.",
+                    escape(&m.service)
+                ),
+                (None, false) => format!(
+                    "Inkommande e-post till {domain} levereras till **{}**, som drivs av {who}.",
+                    escape(&m.service)
+                ),
+                (Some(inf), true) => format!(
+                    "Inbound mail for {domain} passes {} and is then, by {} evidence in the domain's own records ({}), stored in **{}**, run by {who}.",
+                    gateways.join(", "),
+                    words::strength(inf.strength, lang),
+                    escape(&words::signals(inf, lang)),
+                    escape(&m.service)
+                ),
+                (Some(inf), false) => format!(
+                    "Inkommande e-post till {domain} passerar {} och lagras sedan, enligt {} belägg i domänens egna poster ({}), i **{}**, som drivs av {who}.",
+                    gateways.join(", "),
+                    words::strength(inf.strength, lang),
+                    escape(&words::signals(inf, lang)),
+                    escape(&m.service)
+                ),
+            };
+            out.push(sentence);
+            law_party = m.provider.as_deref().and_then(party);
+        }
+        (Some(f), None) => {
+            let at: Vec<String> = f.gateways.iter().map(|g| escape(g)).collect();
+            out.push(if en {
+                format!(
+                    "Where inbound mail for {domain} is stored is not shown by its DNS: the MX points at {}, and no other record names the mailbox service.",
+                    if at.is_empty() { "hosts no map entry explains".to_string() } else { at.join(", ") }
+                )
+            } else {
+                format!(
+                    "Var inkommande e-post till {domain} lagras framgår inte av dess DNS: MX pekar på {}, och ingen annan post namnger brevlådetjänsten.",
+                    if at.is_empty() { "värdar som ingen kartpost förklarar".to_string() } else { at.join(", ") }
+                )
+            });
+        }
+        (None, _) => out.push(t(
+            "The domain publishes no usable mail server (MX): where its mail goes cannot be judged from DNS.",
+            "Domänen publicerar ingen användbar e-postserver (MX): vart dess e-post går kan inte bedömas utifrån DNS.",
+        )),
+    }
+    // The law over the mailbox provider, through its parent when it has one.
+    if let Some(p) = law_party {
+        let owner = p.parent.as_deref().and_then(party);
+        let subject = owner.filter(|o| !o.laws.is_empty()).unwrap_or(p);
+        if subject.laws.is_empty() {
+            out.push(if en {
+                format!(
+                    "No third country's law over {} is recorded in the knowledge base.",
+                    escape(&p.name)
+                )
+            } else {
+                format!(
+                    "Kunskapsbasen har ingen uppgift om att ett tredjelands lag gäller {}.",
+                    escape(&p.name)
+                )
+            });
+        } else {
+            let laws = escape(&subject.laws.join(", "));
+            let country = subject
+                .country
+                .as_deref()
+                .map(|c| scan.country_name(c, lang))
+                .unwrap_or_default();
+            let via = if subject.name != p.name {
+                if en {
+                    format!(
+                        "{} is owned by {} ({country}), which is",
+                        escape(&p.name),
+                        escape(&subject.name)
+                    )
+                } else {
+                    format!(
+                        "{} ägs av {} ({country}), som",
+                        escape(&p.name),
+                        escape(&subject.name)
+                    )
+                }
+            } else if en {
+                format!("{} is", escape(&p.name))
+            } else {
+                escape(&p.name)
+            };
+            out.push(if en {
+                format!("{via} under {laws}: that law can reach the mail content wherever it is stored.")
+            } else {
+                format!("{via} lyder under {laws}: den lagen kan nå e-postens innehåll var det än lagras.")
+            });
+            // The status for that country, for this recipient.
+            if let Some(code) = subject.country.as_deref() {
+                let d = scan
+                    .destinations
+                    .iter()
+                    .filter(|d| d.country == code)
+                    .find(|d| d.recipients.contains(&subject.key))
+                    .or_else(|| scan.destinations.iter().find(|d| d.country == code));
+                if let Some(d) = d {
+                    out.push(if en {
+                        format!(
+                            "Legal status on {} for {country}: {}.",
+                            scan.as_of,
+                            escape(&describe(&d.status, lang))
+                        )
+                    } else {
+                        format!(
+                            "Rättsläget den {} för {country}: {}.",
+                            scan.as_of,
+                            escape(&describe(&d.status, lang))
+                        )
+                    });
+                }
+            }
+        }
+    }
+    // Every third country, and what they ask.
+    let mut countries: Vec<&str> = Vec::new();
+    for d in &scan.destinations {
+        if !countries.contains(&d.country.as_str()) {
+            countries.push(&d.country);
+        }
+    }
+    let names = |codes: &[&str]| {
+        let mut v: Vec<String> = codes
+            .iter()
+            .take(6)
+            .map(|c| scan.country_name(c, lang))
+            .collect();
+        if codes.len() > 6 {
+            v.push(if en {
+                format!("{} more", codes.len() - 6)
+            } else {
+                format!("{} till", codes.len() - 6)
+            });
+        }
+        escape(&v.join(", "))
+    };
+    if countries.is_empty() {
+        out.push(none_found(scan, lang).to_string());
+    } else {
+        out.push(if en {
+            format!(
+                "Altogether, paths reach {} third {} ({}); the table below gives each one's legal status and basis.",
+                countries.len(),
+                if countries.len() == 1 { "country" } else { "countries" },
+                names(&countries)
+            )
+        } else {
+            format!(
+                "Sammanlagt når vägar {} {} ({}); tabellen nedan ger rättsläget och underlaget för vart och ett.",
+                countries.len(),
+                if countries.len() == 1 { "tredjeland" } else { "tredjeländer" },
+                names(&countries)
+            )
+        });
+    }
+    use transfermap_model::finding::Demand;
+    let with = |want: Demand| {
+        let mut v: Vec<&str> = Vec::new();
+        for d in &scan.destinations {
+            if Demand::of(&d.status) == want && !v.contains(&d.country.as_str()) {
+                v.push(&d.country);
+            }
+        }
+        v
+    };
+    let (safeguards, check) = (with(Demand::Safeguards), with(Demand::Check));
+    let mut todo: Vec<String> = Vec::new();
+    if !safeguards.is_empty() {
+        todo.push(if en {
+            format!("put art. 46 safeguards (e.g. standard contractual clauses) in place and carry out a transfer impact assessment (TIA) for {}", names(&safeguards))
+        } else {
+            format!("se till att lämpliga skyddsåtgärder enligt artikel 46 (t.ex. standardavtalsklausuler) finns och gör en bedömning av överföringen (TIA) för {}", names(&safeguards))
+        });
+    }
+    if !check.is_empty() {
+        // Name the recipients whose standing is not known, per country.
+        let items: Vec<String> = check
+            .iter()
+            .take(6)
+            .map(|c| {
+                let whom: Vec<String> = scan
+                    .destinations
+                    .iter()
+                    .filter(|d| d.country == *c && Demand::of(&d.status) == Demand::Check)
+                    .flat_map(|d| d.recipients.iter())
+                    .map(|k| scan.label_of(k))
+                    .take(3)
+                    .collect();
+                let name = scan.country_name(c, lang);
+                if whom.is_empty() {
+                    escape(&name)
+                } else {
+                    escape(&format!("{name} ({})", whom.join(", ")))
+                }
+            })
+            .collect();
+        todo.push(if en {
+            format!("check each recipient's standing — certified under the EU–US Data Privacy Framework, or within the decision's scope — in {}", items.join("; "))
+        } else {
+            format!("kontrollera varje mottagares ställning – certifierad enligt EU–US Data Privacy Framework, eller inom beslutets tillämpningsområde – i {}", items.join("; "))
+        });
+    }
+    todo.push(t(
+        "fill in what a scan cannot know: purpose, data categories (including special categories and data under secrecy), contracts, transfer tools and the sub-processors' terms",
+        "fyll i det en skanning inte kan veta: ändamål, kategorier av uppgifter (även känsliga uppgifter och uppgifter som omfattas av sekretess), avtal, överföringsverktyg och underbiträdenas villkor",
+    ));
+    out.push(if en {
+        format!("To do: {}.", todo.join("; "))
+    } else {
+        format!("Att göra: {}.", todo.join("; "))
+    });
+    let _ = writeln!(s, "{}\n", out.join(" "));
+}
+
+/// The destinations: one row per third country and distinct status, the
+/// most demanding first, with who it is reached through and on what basis.
+fn destinations_table(s: &mut String, scan: &Scan, lang: Lang) {
+    let en = lang == Lang::En;
+    let _ = writeln!(
+        s,
+        "## {}\n",
+        if en {
+            "Third countries reached"
+        } else {
+            "Tredjeländer som nås"
+        }
+    );
+    if scan.destinations.is_empty() {
+        let _ = writeln!(s, "{}\n", none_found(scan, lang));
+        return;
+    }
+    let (h_country, h_status, h_through, h_basis, h_findings) = if en {
+        (
+            "Country",
+            "Legal status on the date",
+            "Reached through",
+            "Basis",
+            "Findings",
+        )
+    } else {
+        (
+            "Land",
+            "Rättsläge på datumet",
+            "Nås genom",
+            "Underlag",
+            "Fynd",
+        )
+    };
+    let _ = writeln!(
+        s,
+        "| {h_country} | {h_status} | {h_through} | {h_basis} | {h_findings} |\n|---|---|---|---|---|"
+    );
+    let mut rows: Vec<&transfermap_model::scan::Destination> = scan.destinations.iter().collect();
+    // Most demanding first; the United States' law first among equals is
+    // not assumed: ties go by name.
+    rows.sort_by_key(|d| {
+        (
+            u8::MAX - d.status.demand(),
+            scan.country_name(&d.country, lang),
+        )
+    });
+    for d in rows {
+        let through: Vec<String> = d
+            .recipients
+            .iter()
+            .map(|k| escape(&scan.label_of(k)))
+            .collect();
+        let mut bases: Vec<&str> = scan
+            .findings
+            .iter()
+            .filter(|f| d.findings.contains(&f.id))
+            .map(|f| words::basis(f.basis, lang))
+            .collect();
+        bases.sort();
+        bases.dedup();
+        let _ = writeln!(
+            s,
+            "| {} ({}) | {} | {} | {} | {} |",
+            escape(&scan.country_name(&d.country, lang)),
+            escape(&d.country),
+            escape(&describe(&d.status, lang)),
+            if through.is_empty() {
+                "—".to_string()
+            } else {
+                through.join(", ")
+            },
+            bases.join(", "),
+            d.findings
+                .iter()
+                .map(|f| format!("[{f}](#{})", f.to_lowercase()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    s.push('\n');
+}
+
+/// How severity is decided: the legal status on the date against the data
+/// on the path ([`transfermap_model::finding::severity_for`]), shown in
+/// every report so the word means the same thing to every reader.
+fn severity_table(s: &mut String, lang: Lang) {
+    use transfermap_model::finding::{DataCategory, Demand, RuleCode, severity_for};
+    use transfermap_model::legal::LegalStatus;
+    let en = lang == Lang::En;
+    let _ = writeln!(
+        s,
+        "## {}
+
+{}
+",
+        if en {
+            "How severity is decided"
+        } else {
+            "Hur allvarlighetsgraden bestäms"
+        },
+        if en {
+            "A transfer finding's severity follows from the legal status on the date and the personal data on the path. A law reached only through a network's holder or its registration (TM104, TM111) is at most low; notes (TM109, TM110, TM201) keep their rule's severity."
+        } else {
+            "Ett överföringsfynds allvarlighetsgrad följer av rättsläget på datumet och vilka personuppgifter vägen bär. En lag som bara nås genom ett näts innehavare eller dess registrering (TM104, TM111) är högst låg; noteringar (TM109, TM110, TM201) behåller sin regels allvarlighetsgrad."
+        }
+    );
+    let example = |d: Demand| match d {
+        Demand::Safeguards => LegalStatus::NoAdequacy {
+            ended: None,
+            ended_on: None,
+        },
+        Demand::Check => LegalStatus::AdequateIf {
+            decision: String::new(),
+            adequacy_id: String::new(),
+            condition: transfermap_model::legal::Condition::WithinScope,
+            met: None,
+        },
+        Demand::Covered => LegalStatus::EuEea,
+    };
+    let row_name = |d: Demand| match (d, en) {
+        (Demand::Safeguards, true) => "No adequacy, or not certified: safeguards and a TIA needed",
+        (Demand::Safeguards, false) => {
+            "Inget adekvansbeslut, eller ej certifierad: skyddsåtgärder och TIA krävs"
+        }
+        (Demand::Check, true) => "Adequacy only for some recipients, not known which: check",
+        (Demand::Check, false) => {
+            "Adekvansbeslut bara för vissa mottagare, okänt vilka: kontrollera"
+        }
+        (Demand::Covered, true) => "Adequacy decision, certified recipient, or interim bridge",
+        (Demand::Covered, false) => "Adekvansbeslut, certifierad mottagare eller övergångsregel",
+    };
+    let col = |c: DataCategory| words::data_category(c, lang);
+    let _ = writeln!(
+        s,
+        "| {} | {} | {} | {} | {} |\n|---|---|---|---|---|",
+        if en {
+            "Legal status \\ data"
+        } else {
+            "Rättsläge \\ uppgifter"
+        },
+        col(DataCategory::MailboxContent),
+        col(DataCategory::MessageContent),
+        col(DataCategory::AccountData),
+        col(DataCategory::Metadata)
+    );
+    for d in Demand::ALL {
+        let cells: Vec<&str> = DataCategory::ALL
+            .iter()
+            .map(|&c| words::severity(severity_for(RuleCode::Tm101, &example(d), c), lang))
+            .collect();
+        let _ = writeln!(s, "| {} | {} |", row_name(d), cells.join(" | "));
+    }
+    s.push('\n');
 }
 
 #[cfg(test)]

@@ -66,13 +66,13 @@ pub fn rule_title(code: RuleCode, lang: Lang) -> &'static str {
             "DMARC failure reports (ruf: headers and content) go to a third country or a third country's law"
         }
         (RuleCode::Tm106, Lang::Sv) => {
-            "DMARC-felrapporter (ruf: huvuden och innehåll) går till ett tredjeland eller ett tredjelands lag"
+            "DMARC-felrapporter (ruf: e-posthuvuden och innehåll) går till ett tredjeland eller ett tredjelands lag"
         }
         (RuleCode::Tm107, Lang::En) => {
             "Aggregate reports (DMARC rua, TLS-RPT: sender addresses, volumes) go to a third country or a third country's law"
         }
         (RuleCode::Tm107, Lang::Sv) => {
-            "Sammanställda rapporter (DMARC rua, TLS-RPT: avsändaradresser, volymer) går till ett tredjeland eller ett tredjelands lag"
+            "Aggregerade rapporter (DMARC rua, TLS-RPT: avsändaradresser, volymer) går till ett tredjeland eller ett tredjelands lag"
         }
         (RuleCode::Tm108, Lang::En) => {
             "The SPF record authorises senders geolocated outside the EU/EEA: outbound mail may leave from there"
@@ -90,7 +90,7 @@ pub fn rule_title(code: RuleCode, lang: Lang) -> &'static str {
             "A host or token on a data flow is not attributed to any known provider: unknown is not EU-only"
         }
         (RuleCode::Tm110, Lang::Sv) => {
-            "En värd eller token i ett dataflöde kan inte knytas till någon känd leverantör: okänt är inte enbart EU"
+            "En värd eller token i ett dataflöde kan inte knytas till någon känd leverantör: okänt betyder inte att uppgifterna stannar inom EU/EES"
         }
         (RuleCode::Tm111, Lang::En) => {
             "A server on the path is hosted on the network of a company under a third country's law: the hosting or network operator, not the service's provider"
@@ -109,6 +109,54 @@ pub fn rule_title(code: RuleCode, lang: Lang) -> &'static str {
 
 /// An inferred step in words: the conclusion, its strength and what it
 /// rests on.
+/// The personal data on a path, in words.
+pub fn data_category(c: transfermap_model::finding::DataCategory, lang: Lang) -> &'static str {
+    use transfermap_model::finding::DataCategory::*;
+    match (c, lang) {
+        (MailboxContent, Lang::En) => "mailbox content",
+        (MailboxContent, Lang::Sv) => "brevlådornas innehåll",
+        (MessageContent, Lang::En) => "messages on their way (headers and content)",
+        (MessageContent, Lang::Sv) => "meddelanden på väg (e-posthuvuden och innehåll)",
+        (AccountData, Lang::En) => "staff accounts",
+        (AccountData, Lang::Sv) => "personalens konton",
+        (Metadata, Lang::En) => "metadata (aggregate reports)",
+        (Metadata, Lang::Sv) => "metadata (aggregerade rapporter)",
+    }
+}
+
+/// The inference's strength as one word.
+pub fn strength(s: Strength, lang: Lang) -> &'static str {
+    match (s, lang) {
+        (Strength::Strong, Lang::En) => "strong",
+        (Strength::Strong, Lang::Sv) => "stark",
+        (Strength::Medium, Lang::En) => "medium",
+        (Strength::Medium, Lang::Sv) => "medelstark",
+        (Strength::Weak, Lang::En) => "weak",
+        (Strength::Weak, Lang::Sv) => "svag",
+    }
+}
+
+/// The kinds of evidence an inference rests on, in words.
+pub fn signals(inf: &Inference, lang: Lang) -> String {
+    signal_words(inf, lang).join(", ")
+}
+
+fn signal_words(inf: &Inference, lang: Lang) -> Vec<&'static str> {
+    inf.signals
+        .iter()
+        .map(|s| match (s, lang) {
+            (Signal::Dkim, Lang::En) => "DKIM selector delegated to it",
+            (Signal::Dkim, Lang::Sv) => "DKIM-väljare delegerad dit",
+            (Signal::Autodiscover, Lang::En) => "autodiscover points there",
+            (Signal::Autodiscover, Lang::Sv) => "autodiscover pekar dit",
+            (Signal::TenantHost, Lang::En) => "the domain's own inbound host there exists",
+            (Signal::TenantHost, Lang::Sv) => "domänens egen inkommande värd där finns",
+            (Signal::SpfInclude, Lang::En) => "SPF includes its senders",
+            (Signal::SpfInclude, Lang::Sv) => "SPF inkluderar dess avsändare",
+        })
+        .collect()
+}
+
 pub fn inference(inf: &Inference, lang: Lang) -> String {
     let signals: Vec<&str> = inf
         .signals

@@ -61,6 +61,7 @@ pub(crate) fn findings(
                 terms,
                 limit: RFC_LOOKUP_LIMIT,
             }),
+            data: None,
             also: Vec::new(),
         });
     }

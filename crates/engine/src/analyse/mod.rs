@@ -152,6 +152,19 @@ fn merge(judged: Vec<Judged>) -> Vec<Vec<Judged>> {
     }
     let mut out: Vec<Vec<Judged>> = groups.into_values().collect();
     for g in &mut out {
+        // A finding is as severe as its most severe occurrence that is no
+        // possible artefact, and carries the most sensitive data of them.
+        let real = || g.iter().filter(|j| !j.artefact);
+        let severity = real().map(|j| j.finding.severity).min();
+        let data = real().filter_map(|j| j.finding.data).min();
+        for j in g.iter_mut().filter(|j| !j.artefact) {
+            if let Some(s) = severity {
+                j.finding.severity = s;
+            }
+            if data.is_some() {
+                j.finding.data = data;
+            }
+        }
         g.sort_by(|a, b| {
             let demand = |j: &Judged| u8::MAX - j.finding.status.as_ref().map_or(0, |s| s.demand());
             let (fa, fb) = (&a.finding, &b.finding);
@@ -223,6 +236,7 @@ pub(crate) fn note_finding(
         status: None,
         as_of,
         note: Some(note),
+        data: None,
         also: Vec::new(),
     })
 }

@@ -12,7 +12,9 @@ use super::{Judged, legal, out_edges};
 use crate::graph::{EdgeKind, NodeKind, TransferGraph};
 use transfermap_maps::KnowledgeBase;
 use transfermap_model::collection::Collection;
-use transfermap_model::finding::{Artefact, Basis, Finding, Hop, Note, RuleCode, Severity};
+use transfermap_model::finding::{
+    Artefact, Basis, DataCategory, Finding, Hop, Note, RuleCode, Severity, severity_for,
+};
 use transfermap_model::key::NodeKey;
 
 /// What kind of last step reaches the third country.
@@ -220,13 +222,14 @@ fn judge(
         }
         _ => None,
     };
-    let r = rule.rule();
+    let data = data_on(kb, &path);
     Some(Judged {
         artefact: false,
         finding: Finding {
             id: String::new(),
             rule,
-            severity: r.severity,
+            severity: severity_for(rule, &status, data),
+            data: Some(data),
             basis: basis_of(&path),
             country: Some(country),
             regimes,
@@ -302,5 +305,37 @@ fn basis_of(path: &[Hop]) -> Basis {
         EdgeKind::LocatedIn => Basis::Measured,
         EdgeKind::ProcessesIn => Basis::Declared,
         _ => Basis::Legal,
+    }
+}
+
+/// The personal data a path carries, from how it leaves the mailboxes:
+/// mail that reaches a mailbox service (directly or behind a gateway) and
+/// clients' access are the mailboxes' content; other mail and failure
+/// reports are messages on their way; aggregate reports are metadata.
+fn data_on(kb: &KnowledgeBase, path: &[Hop]) -> DataCategory {
+    let reaches_mailbox = || {
+        path.iter().any(|h| {
+            h.inference.is_some()
+                || matches!(&h.to, NodeKey::Service(id) if kb.services.get(id).is_some_and(|s| s.mailbox))
+        })
+    };
+    match path.first() {
+        Some(h) if h.edge == EdgeKind::ClientAccess => DataCategory::MailboxContent,
+        Some(h) if h.edge == EdgeKind::DeliversTo && reaches_mailbox() => {
+            DataCategory::MailboxContent
+        }
+        Some(h) if h.edge == EdgeKind::ReportsTo => {
+            if h.detail.as_deref().is_some_and(|d| d.starts_with("ruf")) {
+                DataCategory::MessageContent
+            } else {
+                DataCategory::Metadata
+            }
+        }
+        Some(h) if h.edge == EdgeKind::HasAccountsAt => DataCategory::AccountData,
+        // Stored or processed by the organisation's own components (model).
+        Some(h) if matches!(h.edge, EdgeKind::Stores | EdgeKind::FlowsTo) => {
+            DataCategory::MailboxContent
+        }
+        _ => DataCategory::MessageContent,
     }
 }
