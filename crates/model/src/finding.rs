@@ -143,6 +143,10 @@ impl Finding {
             Basis::Organisation => "organisation",
         };
         match (&self.country, &self.note) {
+            // Networks registered in a third country are one thing to
+            // decide per country: whose networks carry the mail is the
+            // list of holders in it, not a finding each.
+            (Some(c), _) if self.rule == RuleCode::Tm104 => format!("{}|{basis}|{c}", self.rule),
             (Some(_), _) => match &self.party {
                 Some(p) => format!("{}|{basis}|{p}", self.rule),
                 None => format!("{}|{basis}|-", self.rule),

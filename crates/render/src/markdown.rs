@@ -715,10 +715,21 @@ fn table(s: &mut String, scan: &Scan, lang: Lang) {
         if statuses(f).len() > 1 {
             last = format!("{last} ({})", w.other_statuses);
         }
-        let party = f
-            .party
-            .as_ref()
-            .map_or_else(|| "—".to_string(), |p| label_of(scan, p));
+        let party = match &f.party {
+            Some(p) => label_of(scan, p),
+            // Several networks' holders: name each.
+            None if f.rule == transfermap_model::finding::RuleCode::Tm104 => {
+                let mut holders: Vec<String> = Vec::new();
+                for o in f.occurrences() {
+                    let l = label_of(scan, o.subject);
+                    if !holders.contains(&l) {
+                        holders.push(l);
+                    }
+                }
+                some_of(&holders, 4, lang)
+            }
+            None => "—".to_string(),
+        };
         let countries: Vec<String> = f
             .countries()
             .iter()

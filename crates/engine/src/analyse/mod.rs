@@ -113,6 +113,7 @@ pub fn analyse(
     for f in domain::findings(graph, collection, as_of) {
         add(Judged::note(f), &mut judged);
     }
+    let judged = fold_registrations(graph, judged);
     let groups = merge(judged);
     let mut numbered: Vec<(String, Vec<Judged>)> = Vec::new();
     for (i, group) in groups.into_iter().enumerate() {
@@ -130,6 +131,35 @@ pub fn analyse(
         destinations,
         findings,
     }
+}
+
+/// A network registered in a third country (TM104) says nothing new when
+/// its holder is already a finding's party as a provider under that law
+/// (TM103) or as the host of a server (TM111): the registration is on that
+/// finding's path. Those TM104 findings are dropped; the others stay.
+fn fold_registrations(graph: &TransferGraph, judged: Vec<Judged>) -> Vec<Judged> {
+    let named: BTreeSet<NodeKey> = judged
+        .iter()
+        .filter(|j| !j.artefact && matches!(j.finding.rule, RuleCode::Tm103 | RuleCode::Tm111))
+        .filter_map(|j| j.finding.party.clone())
+        .collect();
+    let g = &graph.graph;
+    let holder = |key: &NodeKey| -> Vec<NodeKey> {
+        let Some(n) = graph.find(key) else {
+            return Vec::new();
+        };
+        g.edges_directed(n, Direction::Outgoing)
+            .filter(|e| e.weight().kind == crate::graph::EdgeKind::OperatedBy)
+            .map(|e| g[e.target()].key.clone())
+            .collect()
+    };
+    judged
+        .into_iter()
+        .filter(|j| {
+            j.finding.rule != RuleCode::Tm104
+                || !holder(&j.finding.subject).iter().any(|p| named.contains(p))
+        })
+        .collect()
 }
 
 /// Findings about one thing are made once, whichever flow reaches it. A
@@ -195,6 +225,12 @@ fn joined(id: String, group: Vec<Judged>) -> Finding {
     let mut members = group.into_iter().map(|j| j.finding);
     let mut first = members.next().expect("groups are never empty");
     first.id = id;
+    let members: Vec<Finding> = members.collect();
+    // A finding about several parties (networks' holders in one country)
+    // names no single one of them; its occurrences name each.
+    if members.iter().any(|f| f.party != first.party) {
+        first.party = None;
+    }
     for f in members {
         for r in f.regimes {
             if !first.regimes.contains(&r) {
