@@ -130,7 +130,8 @@ struct DiffArgs {
 struct ExplainArgs {
     /// A scan.json written by `transfermap scan`.
     scan: PathBuf,
-    /// Only paths that reach this country (ISO code, e.g. US).
+    /// Only paths that reach this country: an ISO code (US) or a name in
+    /// English or Swedish (United States, USA, Kina).
     #[arg(long)]
     country: Option<String>,
     /// Only this rule (code like TM103, or name like third-country-law).
@@ -220,7 +221,7 @@ struct ScanArgs {
     /// The mail domain(s), e.g. bollebygd.se (Unicode names are accepted).
     /// With more than one (or with --domains-file), each domain gets its own
     /// folder under --out, plus summary.csv/json/md across them.
-    #[arg(value_name = "DOMAIN", required_unless_present = "domains_file")]
+    #[arg(value_name = "DOMAIN")]
     domains: Vec<String>,
 
     /// Scan every domain in FILE: one a line, CSV `name,domain`, or a CSV
@@ -459,14 +460,59 @@ fn run_explain(args: ExplainArgs) -> Result<ExitCode, String> {
         reanalyse(&mut scan, &kb, date);
     }
     let lang = Lang::from(args.lang);
+    let country = match &args.country {
+        Some(c) => {
+            let kb = load_maps(args.maps.as_deref(), false)?;
+            Some(resolve_country(&kb, c)?)
+        }
+        None => None,
+    };
     let filter = render::explain::Filter {
-        country: args.country,
+        country: country.clone(),
         rule: args.rule,
         provider: args.provider,
     };
-    let (out, _) = render::explain::explain(&scan, &filter, lang);
+    let (out, matched) = render::explain::explain(&scan, &filter, lang);
     print!("{out}");
+    if matched == 0 {
+        let mut why = String::from("no finding matches these filters");
+        if let Some(c) = &country {
+            let eea = load_maps(args.maps.as_deref(), false)
+                .map(|kb| kb.in_eea(c, scan.as_of))
+                .unwrap_or(false);
+            if eea {
+                why = format!(
+                    "no finding names {c}: it is in the EU/EEA on {}, and a path there is no transfer",
+                    scan.as_of
+                );
+            } else {
+                why = format!("no path of this scan reaches {c} (with the other filters given)");
+            }
+        }
+        eprintln!("note: {why}");
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A country given by its ISO code or its English or Swedish name.
+fn resolve_country(kb: &transfermap::maps::KnowledgeBase, given: &str) -> Result<String, String> {
+    let g = given.trim();
+    let code = g.to_ascii_uppercase();
+    if kb.countries.contains_key(&code) {
+        return Ok(code);
+    }
+    let norm = |s: &str| s.trim().to_lowercase();
+    if let Some((code, _)) = kb
+        .countries
+        .iter()
+        .find(|(_, c)| norm(&c.name_en) == norm(g) || norm(&c.name_sv) == norm(g))
+    {
+        return Ok(code.clone());
+    }
+    Err(format!(
+        "`{}` is not a country the knowledge base knows: give an ISO 3166 code (e.g. US, GB) or a name in English or Swedish (e.g. United States, USA, Kina)",
+        printable(g)
+    ))
 }
 
 fn run_spf_check(args: SpfCheckArgs) -> Result<ExitCode, String> {
@@ -566,6 +612,12 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         .collect();
     if let Some(file) = &args.domains_file {
         targets.extend(batch::read_domains_file(file).map_err(|e| e.to_string())?);
+    }
+    if targets.is_empty() && args.domains_file.is_none() {
+        return Err(
+            "give a mail domain (transfermap scan example.se), several, or a list of them with --domains-file FILE (one a line, or CSV); `transfermap scan --help` shows every option"
+                .into(),
+        );
     }
     let many = targets.len() > 1 || args.domains_file.is_some();
     // A single domain's name is checked before anything is set up.
@@ -758,11 +810,24 @@ async fn run_many(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut warned = Vec::new();
+    // Without a terminal (a log, CI) the bar is hidden: a line every tenth.
+    let plain = !std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let total = targets.len();
+    let step = (total / 10).max(1);
+    let mut done = 0usize;
+    let started = std::time::Instant::now();
     let mut on_progress = |p: Progress<'_>| match p {
         Progress::Started { .. } => {}
         Progress::Finished { row } => {
             bar.set_message(printable(&row.domain));
             bar.inc(1);
+            done += 1;
+            if plain && (done % step == 0 || done == total) {
+                eprintln!(
+                    "scanned {done}/{total} domains ({:.1} s)",
+                    started.elapsed().as_secs_f64()
+                );
+            }
         }
         Progress::Warning(w) => warned.push(w),
     };

@@ -164,6 +164,13 @@ pub async fn scan_domain(
         customer_country,
         resolver: collection.resolver.clone(),
         zone_files: ctx.zone_files.clone(),
+        model: ctx
+            .model
+            .as_deref()
+            .map(|m| transfermap_model::scan::ModelInfo {
+                file: m.file.clone(),
+                name: m.name.clone(),
+            }),
         started: collection.started,
         finished: Utc::now(),
         maps: MapsInfo {

@@ -425,3 +425,79 @@ fn the_severity_table_in_the_report_is_the_guides() {
         }
     }
 }
+
+/// What a user trips on: a country by name, a country that matches
+/// nothing, `scan` with nothing to scan, and a model the report names.
+#[test]
+fn small_things_a_user_trips_on() {
+    let exe = env!("CARGO_BIN_EXE_transfermap");
+    let after = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &example_zone("after"),
+        "--format",
+        "json",
+    ]);
+    let scan = after.out.path().join("scan.json");
+    let explain = |country: &str| {
+        std::process::Command::new(exe)
+            .args(["explain"])
+            .arg(&scan)
+            .args(["--country", country])
+            .output()
+            .unwrap()
+    };
+    let by_code = explain("US");
+    for name in ["United States", "usa", "USA"] {
+        let by_name = explain(name);
+        assert!(by_name.status.success());
+        assert_eq!(by_name.stdout, by_code.stdout, "{name}");
+    }
+    let sweden = explain("Sweden");
+    assert!(sweden.status.success());
+    assert!(
+        String::from_utf8_lossy(&sweden.stderr).contains("in the EU/EEA"),
+        "{}",
+        String::from_utf8_lossy(&sweden.stderr)
+    );
+    let unknown = explain("XX");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("not a country the knowledge base knows")
+    );
+    // Nothing to scan: say how to give domains.
+    let empty = std::process::Command::new(exe)
+        .arg("scan")
+        .output()
+        .unwrap();
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("--domains-file"));
+    // The model is in Scope and in the command that reproduces the scan.
+    let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/bollebygd/model-before.toml")
+        .display()
+        .to_string();
+    let before = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &example_zone("before"),
+        "--model",
+        &model,
+        "--format",
+        "json,md",
+    ]);
+    assert_eq!(before.code(), 0, "{}", before.stderr());
+    let report = before.file("report.md");
+    assert!(
+        report.contains("- Organisation's model: Bollebygds kommun"),
+        "{report}"
+    );
+    let reproduce = report.split("```sh\n").nth(1).unwrap();
+    assert!(
+        reproduce.contains(&format!("--model {model}")),
+        "{reproduce}"
+    );
+    assert_eq!(before.scan()["model"]["name"], "Bollebygds kommun");
+}

@@ -26,6 +26,15 @@ pub const SCAN_FORMAT: &str = "transfermap-scan";
 /// interim legal status, sub-processors' processing and incorporation apart.
 pub const SCAN_FORMAT_VERSION: u32 = 3;
 
+/// The organisation's model a scan merged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ModelInfo {
+    /// The file, as given on the command line.
+    pub file: String,
+    /// The organisation's name in it.
+    pub name: String,
+}
+
 /// Which knowledge base (maps) the scan used.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MapsInfo {
@@ -61,6 +70,10 @@ pub struct Scan {
     pub resolver: String,
     /// Zones served from files, when the scan ran offline.
     pub zone_files: Vec<String>,
+    /// The organisation's model merged into the scan (`--model`): its
+    /// file as given and its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelInfo>,
     /// When collection began (UTC).
     pub started: DateTime<Utc>,
     /// When the scan was complete (UTC).

@@ -297,6 +297,19 @@ pub fn report(scan: &Scan, lang: Lang) -> String {
         let zones: Vec<String> = scan.zone_files.iter().map(|z| escape(z)).collect();
         let _ = writeln!(s, "- {}: {}", w.offline, zones.join(", "));
     }
+    if let Some(m) = &scan.model {
+        let _ = writeln!(
+            s,
+            "- {}: {} (`{}`)",
+            if lang == Lang::En {
+                "Organisation's model"
+            } else {
+                "Organisationens modell"
+            },
+            escape(&m.name),
+            escape(&m.file)
+        );
+    }
     let origin = if scan.maps.origin == "embedded" {
         w.built_in.to_string()
     } else {
@@ -336,6 +349,9 @@ pub fn report(scan: &Scan, lang: Lang) -> String {
     }
     for z in &scan.zone_files {
         cmd.push_str(&format!(" --zone-file {}", shell_word(z)));
+    }
+    if let Some(m) = &scan.model {
+        cmd.push_str(&format!(" --model {}", shell_word(&m.file)));
     }
     if lang == Lang::Sv {
         cmd.push_str(" --lang sv");
