@@ -822,7 +822,7 @@ async fn run_many(
             bar.set_message(printable(&row.domain));
             bar.inc(1);
             done += 1;
-            if plain && (done % step == 0 || done == total) {
+            if plain && (done.is_multiple_of(step) || done == total) {
                 eprintln!(
                     "scanned {done}/{total} domains ({:.1} s)",
                     started.elapsed().as_secs_f64()
