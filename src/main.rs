@@ -213,6 +213,7 @@ enum FormatArg {
     Svg,
     Png,
     Detail,
+    Register,
     Mermaid,
 }
 
@@ -257,10 +258,11 @@ struct ScanArgs {
     /// html (report.html: both maps inlined, prints as an annex), dot
     /// (transfer-map.dot, the board-level map, and transfer-map-detail.dot),
     /// svg and png (the board-level map), detail (transfer-map-detail.svg,
-    /// every host and record), mermaid (transfer-map.mmd).
-    /// [default: json,md,html,dot,svg,detail for one domain;
-    /// json,md,html,dot,svg for many, where each detailed map is left as
-    /// DOT: add `detail` to draw them too]
+    /// every host and record), register (transfer-register.csv and .xlsx:
+    /// one row per recipient and path), mermaid (transfer-map.mmd).
+    /// [default: json,md,html,dot,svg,register,detail for one domain;
+    /// json,md,html,dot,svg,register for many, where each detailed map is
+    /// left as DOT: add `detail` to draw them too]
     #[arg(long, value_enum, value_delimiter = ',')]
     format: Vec<FormatArg>,
 
@@ -583,6 +585,7 @@ fn formats(args: &[FormatArg]) -> Vec<Format> {
             FormatArg::Mermaid => Format::Mermaid,
             FormatArg::Html => Format::Html,
             FormatArg::Detail => Format::Detail,
+            FormatArg::Register => Format::Register,
         })
         .collect()
 }
@@ -633,6 +636,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
             Format::Html,
             Format::Dot,
             Format::Svg,
+            Format::Register,
         ];
         if !many {
             default.push(Format::Detail);

@@ -170,6 +170,7 @@ pub async fn scan_domain(
             .map(|m| transfermap_model::scan::ModelInfo {
                 file: m.file.clone(),
                 name: m.name.clone(),
+                dpia: m.dpia.clone(),
             }),
         started: collection.started,
         finished: Utc::now(),

@@ -171,3 +171,88 @@ fn a_planned_state_is_judged_before_any_dns_changes() {
             .contains("Microsoft Ireland Operations Ltd")
     );
 }
+
+/// The DPIA facts a scan cannot observe go into the model; the report's
+/// annex follows the EDPB's six steps with them, and the transfer register
+/// gives each recipient its declared role and transfer tool.
+#[test]
+fn dpia_facts_from_the_model_reach_the_annex_and_the_register() {
+    let base = std::fs::read_to_string(model("model-after.toml")).unwrap();
+    // Illustrative values for the test, not any municipality's statements.
+    let text = base.replacen(
+        "checked = \"2026-11-25\"\n",
+        "checked = \"2026-11-25\"\npurpose = \"Municipal e-mail\"\n",
+        1,
+    ) + "\n[dpia]\ndata_categories = [\"contact details\", \"case correspondence\"]\n\
+special_categories = \"health data in social services mail\"\n\
+secrecy = \"OSL 26 kap.\"\ndata_subjects = [\"residents\", \"staff\"]\n\
+tia_reference = \"TIA-2021-04\"\nsupplementary_measures = [\"sensitivity labels\"]\n\
+residual_risk = \"accepted by the board\"\nreview_date = \"2027-06-01\"\n\n\
+[[dpia.recipient]]\nparty = \"microsoft-ireland\"\nrole = \"processor\"\ntransfer_tool = \"scc\"\nscc_module = 3\n\n\
+[[dpia.recipient]]\nparty = \"Microsoft Corporation\"\nrole = \"sub-processor\"\ntransfer_tool = \"dpf\"\n";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("model.toml");
+    std::fs::write(&file, text).unwrap();
+    let zones = example("bollebygd/after").display().to_string();
+    let run = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        &zones,
+        "--model",
+        &file.display().to_string(),
+        "--format",
+        "json,md,register",
+    ]);
+    assert_eq!(run.code(), 0, "stderr: {}", run.stderr());
+    let scan = run.scan();
+    assert_eq!(scan["model"]["dpia"]["purpose"], "Municipal e-mail");
+    let report = run.file("report.md");
+    let annex = report
+        .split("## DPIA annex: the six steps of EDPB Recommendations 01/2020")
+        .nth(1)
+        .expect("annex");
+    let annex = annex.split("\n## ").next().unwrap();
+    for want in [
+        "purpose: Municipal e-mail",
+        "contact details; case correspondence",
+        "OSL 26 kap.",
+        "microsoft-ireland (processor): standard contractual clauses",
+        "TIA-2021-04",
+        "sensitivity labels",
+        "microsoft-ireland (module 3)",
+        "Review date: 2027-06-01",
+    ] {
+        assert!(annex.contains(want), "{want}: {annex}");
+    }
+    assert!(!annex.contains("to fill in"), "{annex}");
+    let csv = run.file("transfer-register.csv");
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+    assert!(!rows.is_empty());
+    let us = rows
+        .iter()
+        .find(|r| &r[0] == "Microsoft Corporation" && r[2].contains("(US)"))
+        .expect("a US row");
+    assert_eq!(&us[1], "sub-processor");
+    assert!(us[6].contains("Data Privacy Framework"), "{us:?}");
+    assert!(us[9].starts_with('E'), "evidence IDs: {us:?}");
+    // The spreadsheet is a real XLSX (a zip with a worksheet).
+    let xlsx = std::fs::read(run.out.path().join("transfer-register.xlsx")).unwrap();
+    assert!(xlsx.starts_with(b"PK"));
+    // Without the [dpia] section the annex says what is still to fill in.
+    let plain = run_without_dpia(&zones);
+    assert!(plain.contains("**to fill in**"), "{plain}");
+}
+
+fn run_without_dpia(zones: &str) -> String {
+    let r = run(&[
+        "scan",
+        "bollebygd.se",
+        "--zone-file",
+        zones,
+        "--format",
+        "md",
+    ]);
+    r.file("report.md")
+}

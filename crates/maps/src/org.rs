@@ -59,6 +59,8 @@ pub struct OrgModel {
     pub source: String,
     pub checked: NaiveDate,
     pub components: Vec<Component>,
+    /// What the organisation declares for its DPIA.
+    pub dpia: Option<transfermap_model::dpia::Dpia>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +91,7 @@ struct RawModel {
     organisation: RawOrganisation,
     #[serde(default)]
     component: Vec<Spanned<RawComponent>>,
+    dpia: Option<transfermap_model::dpia::Dpia>,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +100,8 @@ struct RawOrganisation {
     name: String,
     source: String,
     checked: NaiveDate,
+    /// Accepted here too, as people write it first: goes to `[dpia]`.
+    purpose: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -239,6 +244,36 @@ impl OrgModel {
                 }
             }
         }
+        let mut dpia = raw.dpia;
+        if let Some(purpose) = raw.organisation.purpose {
+            let d = dpia.get_or_insert_with(Default::default);
+            if d.purpose.is_none() {
+                d.purpose = Some(purpose);
+            }
+        }
+        for r in dpia.iter().flat_map(|d| d.recipients.iter()) {
+            let line = text
+                .find(&format!("\"{}\"", r.party))
+                .map_or(1, |at| line_of(text, at));
+            if let Some(m) = r.scc_module
+                && !(1..=4).contains(&m)
+            {
+                problems.push(problem(
+                    line,
+                    "scc_module",
+                    format!("{m} is not a module of Decision (EU) 2021/914 (1 to 4)"),
+                ));
+            }
+            if r.scc_module.is_some()
+                && r.transfer_tool != Some(transfermap_model::dpia::TransferTool::Scc)
+            {
+                problems.push(problem(
+                    line,
+                    "scc_module",
+                    "given, but the transfer tool is not `scc`".into(),
+                ));
+            }
+        }
         if !problems.is_empty() {
             return Err(ModelError::Invalid(problems));
         }
@@ -248,6 +283,7 @@ impl OrgModel {
             source: raw.organisation.source,
             checked: raw.organisation.checked,
             components,
+            dpia,
         })
     }
 }

@@ -401,6 +401,36 @@ pub enum DataCategory {
 }
 
 impl DataCategory {
+    /// The data on a path, from how it leaves the mailboxes: mail that
+    /// reaches a mailbox service (directly or behind a gateway) and
+    /// clients' access are the mailboxes' content; other mail and failure
+    /// reports are messages on their way; aggregate reports are metadata.
+    pub fn of_path(path: &[Hop], is_mailbox: impl Fn(&NodeKey) -> bool) -> DataCategory {
+        let reaches_mailbox = || {
+            path.iter()
+                .any(|h| h.inference.is_some() || is_mailbox(&h.to))
+        };
+        match path.first() {
+            Some(h) if h.edge == EdgeKind::ClientAccess => DataCategory::MailboxContent,
+            Some(h) if h.edge == EdgeKind::DeliversTo && reaches_mailbox() => {
+                DataCategory::MailboxContent
+            }
+            Some(h) if h.edge == EdgeKind::ReportsTo => {
+                if h.detail.as_deref().is_some_and(|d| d.starts_with("ruf")) {
+                    DataCategory::MessageContent
+                } else {
+                    DataCategory::Metadata
+                }
+            }
+            Some(h) if h.edge == EdgeKind::HasAccountsAt => DataCategory::AccountData,
+            // Stored or passed on by the organisation's own components (model).
+            Some(h) if matches!(h.edge, EdgeKind::Stores | EdgeKind::FlowsTo) => {
+                DataCategory::MailboxContent
+            }
+            _ => DataCategory::MessageContent,
+        }
+    }
+
     pub const ALL: [DataCategory; 4] = [
         DataCategory::MailboxContent,
         DataCategory::MessageContent,

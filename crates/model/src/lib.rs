@@ -9,6 +9,7 @@
 pub mod collection;
 pub mod diff;
 pub mod dmarc;
+pub mod dpia;
 pub mod evidence;
 pub mod families;
 pub mod finding;

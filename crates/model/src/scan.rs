@@ -33,6 +33,9 @@ pub struct ModelInfo {
     pub file: String,
     /// The organisation's name in it.
     pub name: String,
+    /// What it declares for the DPIA (`[dpia]`), when it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpia: Option<crate::dpia::Dpia>,
 }
 
 /// Which knowledge base (maps) the scan used.

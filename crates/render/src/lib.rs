@@ -13,6 +13,7 @@ pub mod html;
 pub mod legal;
 pub mod markdown;
 pub mod mermaid;
+pub mod register;
 pub mod summary;
 pub mod text;
 pub mod words;
@@ -40,6 +41,8 @@ pub enum RenderError {
     DiagramOmitted(String),
     #[error("cannot serialise the scan: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("cannot write the transfer register: {0}")]
+    Register(String),
 }
 
 /// When a written file is flushed to disk.
@@ -136,10 +139,14 @@ pub enum Format {
     Mermaid,
     /// `report.html`: one self-contained file, diagram embedded, prints as an annex
     Html,
+    /// `transfer-register.csv` and `transfer-register.xlsx`: one row per
+    /// recipient, country and entry point
+    Register,
 }
 
 impl Format {
-    pub const ALL: [Format; 8] = [
+    pub const ALL: [Format; 9] = [
+        Format::Register,
         Format::Json,
         Format::Markdown,
         Format::Dot,
@@ -160,6 +167,7 @@ impl Format {
             Format::Detail => "transfer-map-detail.svg",
             Format::Mermaid => "transfer-map.mmd",
             Format::Html => "report.html",
+            Format::Register => "transfer-register.csv",
         }
     }
 }
@@ -185,6 +193,10 @@ pub struct Written {
     /// Set when the detailed map could not be drawn or was left out.
     pub detail_error: Option<RenderError>,
 }
+
+/// The transfer register's files, written with the `register` format.
+pub const REGISTER_CSV: &str = "transfer-register.csv";
+pub const REGISTER_XLSX: &str = "transfer-register.xlsx";
 
 /// The detailed map's DOT file, written with the `dot` format.
 pub const DETAIL_DOT: &str = "transfer-map-detail.dot";
@@ -216,6 +228,12 @@ pub fn write_outputs(
     if let Some(report) = report.as_ref().filter(|_| wants(Format::Markdown)) {
         write_atomic(&dir.join(Format::Markdown.file_name()), report.as_bytes())?;
         written.files.push(Format::Markdown.file_name());
+    }
+    if wants(Format::Register) {
+        write_atomic(&dir.join(REGISTER_CSV), &register::csv(scan, lang)?)?;
+        written.files.push(REGISTER_CSV);
+        write_atomic(&dir.join(REGISTER_XLSX), &register::xlsx(scan, lang)?)?;
+        written.files.push(REGISTER_XLSX);
     }
     if wants(Format::Mermaid) {
         write_atomic(

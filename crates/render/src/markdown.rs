@@ -257,6 +257,7 @@ pub fn report(scan: &Scan, lang: Lang) -> String {
     flows(&mut s, scan, lang);
     parties(&mut s, scan, lang);
     table(&mut s, scan, lang);
+    dpia_annex(&mut s, scan, lang);
     paths(&mut s, scan, lang);
 
     let _ = writeln!(s, "## {}\n", w.problems);
@@ -1366,6 +1367,265 @@ fn severity_table(s: &mut String, lang: Lang) {
         let _ = writeln!(s, "| {} | {} |", row_name(d), cells.join(" | "));
     }
     s.push('\n');
+}
+
+/// The DPIA annex, in the six steps of EDPB Recommendations 01/2020 on
+/// supplementary measures: for each, what the scan established and what
+/// the organisation has declared or must still fill in.
+fn dpia_annex(s: &mut String, scan: &Scan, lang: Lang) {
+    let en = lang == Lang::En;
+    let dpia = scan.model.as_ref().and_then(|m| m.dpia.as_ref());
+    let todo = if en {
+        "**to fill in**"
+    } else {
+        "**att fylla i**"
+    };
+    let given = |v: Option<&String>| v.map_or_else(|| todo.to_string(), |x| escape(x));
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            todo.to_string()
+        } else {
+            escape(&v.join("; "))
+        }
+    };
+    let _ = writeln!(
+        s,
+        "## {}\n\n{}\n",
+        if en {
+            "DPIA annex: the six steps of EDPB Recommendations 01/2020"
+        } else {
+            "Bilaga till konsekvensbedömningen: de sex stegen i EDPB:s rekommendationer 01/2020"
+        },
+        if en {
+            "What the scan established (measured, declared by providers, legal), and what the organisation declares in its model (`[dpia]`) or must still fill in. The transfer register (transfer-register.csv / .xlsx) has one row per recipient and path."
+        } else {
+            "Vad skanningen har fastställt (uppmätt, uppgivet av leverantörer, rättsligt) och vad organisationen anger i sin modell (`[dpia]`) eller ännu måste fylla i. Överföringsregistret (transfer-register.csv / .xlsx) har en rad per mottagare och väg."
+        }
+    );
+    let countries: Vec<String> = {
+        let mut v: Vec<String> = Vec::new();
+        for d in &scan.destinations {
+            let n = scan.country_name(&d.country, lang);
+            if !v.contains(&n) {
+                v.push(n);
+            }
+        }
+        v
+    };
+    let parties: Vec<String> = scan.parties.iter().map(|p| p.name.clone()).collect();
+    let laws: Vec<String> = {
+        let mut v: Vec<String> = scan.parties.iter().flat_map(|p| p.laws.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let d = |f: fn(&transfermap_model::dpia::Dpia) -> Option<&String>| dpia.and_then(f);
+    // 1. Know your transfers.
+    let _ = writeln!(
+        s,
+        "1. **{}** — {}: {} {}, {} {}. {}: {} {}; {} {}; {} {}; {} {}; {} {}.",
+        if en {
+            "Know your transfers"
+        } else {
+            "Känn till era överföringar"
+        },
+        if en { "the scan" } else { "skanningen" },
+        scan.flows.len(),
+        if en {
+            "flows out of the mailboxes"
+        } else {
+            "flöden ut från brevlådorna"
+        },
+        countries.len(),
+        if en {
+            "third countries reached"
+        } else {
+            "tredjeländer som nås"
+        },
+        if en { "Declared" } else { "Angivet" },
+        if en { "purpose:" } else { "ändamål:" },
+        given(d(|x| x.purpose.as_ref())),
+        if en {
+            "data categories:"
+        } else {
+            "kategorier av uppgifter:"
+        },
+        dpia.map_or_else(|| todo.to_string(), |x| list(&x.data_categories)),
+        if en {
+            "special categories (art. 9/10):"
+        } else {
+            "känsliga uppgifter (art. 9/10):"
+        },
+        given(d(|x| x.special_categories.as_ref())),
+        if en {
+            "data under secrecy (OSL):"
+        } else {
+            "uppgifter som omfattas av sekretess (OSL):"
+        },
+        given(d(|x| x.secrecy.as_ref())),
+        if en {
+            "data subjects:"
+        } else {
+            "registrerade:"
+        },
+        dpia.map_or_else(|| todo.to_string(), |x| list(&x.data_subjects)),
+    );
+    // 2. The transfer tool.
+    let mut tools: Vec<String> = Vec::new();
+    for r in dpia.iter().flat_map(|x| x.recipients.iter()) {
+        let tool = r
+            .transfer_tool
+            .map_or_else(|| todo.to_string(), |t| t.words(lang).to_string());
+        tools.push(format!(
+            "{} ({}): {tool}",
+            escape(&r.party),
+            r.role.words(lang)
+        ));
+    }
+    let _ = writeln!(
+        s,
+        "2. **{}** — {}: {}. {}: {}.",
+        if en {
+            "Identify the transfer tool"
+        } else {
+            "Fastställ överföringsverktyget"
+        },
+        if en {
+            "the legal status of each country on the date is in *Third countries reached*; recipients"
+        } else {
+            "rättsläget för varje land på datumet finns under *Tredjeländer som nås*; mottagare"
+        },
+        if parties.is_empty() {
+            "—".to_string()
+        } else {
+            escape(&parties.join(", "))
+        },
+        if en {
+            "Declared tools per recipient"
+        } else {
+            "Angivna verktyg per mottagare"
+        },
+        if tools.is_empty() {
+            todo.to_string()
+        } else {
+            tools.join("; ")
+        },
+    );
+    // 3. The third country's law.
+    let _ = writeln!(
+        s,
+        "3. **{}** — {}: {}. {}: {}.",
+        if en {
+            "Assess the law of the third country"
+        } else {
+            "Bedöm tredjelandets lagstiftning"
+        },
+        if en {
+            "laws the recipients are under (knowledge base)"
+        } else {
+            "lagar som mottagarna lyder under (kunskapsbasen)"
+        },
+        if laws.is_empty() {
+            "—".to_string()
+        } else {
+            escape(&laws.join(", "))
+        },
+        if en {
+            "Transfer impact assessment (TIA)"
+        } else {
+            "Bedömning av överföringen (TIA)"
+        },
+        given(d(|x| x.tia_reference.as_ref())),
+    );
+    // 4. Supplementary measures.
+    let _ = writeln!(
+        s,
+        "4. **{}** — {}. {}: {}.",
+        if en {
+            "Supplementary measures"
+        } else {
+            "Kompletterande åtgärder"
+        },
+        if en {
+            "a scan cannot observe them"
+        } else {
+            "en skanning kan inte observera dem"
+        },
+        if en { "Declared" } else { "Angivna" },
+        dpia.map_or_else(|| todo.to_string(), |x| list(&x.supplementary_measures)),
+    );
+    // 5. Procedural steps.
+    let sccs: Vec<String> = dpia
+        .iter()
+        .flat_map(|x| x.recipients.iter())
+        .filter(|r| r.transfer_tool == Some(transfermap_model::dpia::TransferTool::Scc))
+        .map(|r| match r.scc_module {
+            Some(m) => format!(
+                "{} ({} {m})",
+                escape(&r.party),
+                if en { "module" } else { "modul" }
+            ),
+            None => format!(
+                "{} ({})",
+                escape(&r.party),
+                if en {
+                    "module not stated"
+                } else {
+                    "modul ej angiven"
+                }
+            ),
+        })
+        .collect();
+    let _ = writeln!(
+        s,
+        "5. **{}** — {}: {}.",
+        if en {
+            "Procedural steps"
+        } else {
+            "Formella steg"
+        },
+        if en {
+            "standard contractual clauses in place"
+        } else {
+            "standardavtalsklausuler som används"
+        },
+        if sccs.is_empty() {
+            todo.to_string()
+        } else {
+            sccs.join("; ")
+        },
+    );
+    // 6. Re-evaluate.
+    let review = dpia
+        .and_then(|x| x.review_date)
+        .map_or_else(|| todo.to_string(), |r| r.to_string());
+    let _ = writeln!(
+        s,
+        "6. **{}** — {}: `transfermap diff` {} `--fail-on-new high`. {}: {}. {}: {}.\n",
+        if en {
+            "Re-evaluate at appropriate intervals"
+        } else {
+            "Utvärdera på nytt med lämpliga intervall"
+        },
+        if en {
+            "re-scan and compare with this scan"
+        } else {
+            "skanna igen och jämför med denna skanning"
+        },
+        if en { "with" } else { "med" },
+        if en {
+            "Review date"
+        } else {
+            "Datum för omprövning"
+        },
+        review,
+        if en {
+            "Residual risk"
+        } else {
+            "Kvarstående risk"
+        },
+        given(d(|x| x.residual_risk.as_ref())),
+    );
 }
 
 #[cfg(test)]

@@ -308,34 +308,11 @@ fn basis_of(path: &[Hop]) -> Basis {
     }
 }
 
-/// The personal data a path carries, from how it leaves the mailboxes:
-/// mail that reaches a mailbox service (directly or behind a gateway) and
-/// clients' access are the mailboxes' content; other mail and failure
-/// reports are messages on their way; aggregate reports are metadata.
+/// The personal data a path carries ([`DataCategory::of_path`]), the
+/// mailbox services as the maps name them.
 fn data_on(kb: &KnowledgeBase, path: &[Hop]) -> DataCategory {
-    let reaches_mailbox = || {
-        path.iter().any(|h| {
-            h.inference.is_some()
-                || matches!(&h.to, NodeKey::Service(id) if kb.services.get(id).is_some_and(|s| s.mailbox))
-        })
-    };
-    match path.first() {
-        Some(h) if h.edge == EdgeKind::ClientAccess => DataCategory::MailboxContent,
-        Some(h) if h.edge == EdgeKind::DeliversTo && reaches_mailbox() => {
-            DataCategory::MailboxContent
-        }
-        Some(h) if h.edge == EdgeKind::ReportsTo => {
-            if h.detail.as_deref().is_some_and(|d| d.starts_with("ruf")) {
-                DataCategory::MessageContent
-            } else {
-                DataCategory::Metadata
-            }
-        }
-        Some(h) if h.edge == EdgeKind::HasAccountsAt => DataCategory::AccountData,
-        // Stored or processed by the organisation's own components (model).
-        Some(h) if matches!(h.edge, EdgeKind::Stores | EdgeKind::FlowsTo) => {
-            DataCategory::MailboxContent
-        }
-        _ => DataCategory::MessageContent,
-    }
+    DataCategory::of_path(
+        path,
+        |key| matches!(key, NodeKey::Service(id) if kb.services.get(id).is_some_and(|s| s.mailbox)),
+    )
 }
