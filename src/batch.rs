@@ -17,9 +17,10 @@ use transfermap_dns::DnsRun;
 use transfermap_dns::names::normalise_domain;
 use transfermap_model::Lang;
 use transfermap_model::finding::Basis;
+use transfermap_model::graph::EdgeKind;
 use transfermap_model::scan::{Scan, read_scan};
 pub use transfermap_model::summary::{
-    DomainRow, RowStatus, SUMMARY_FORMAT, SUMMARY_FORMAT_VERSION, Summary, Target,
+    DomainRow, Role, RowStatus, SUMMARY_FORMAT, SUMMARY_FORMAT_VERSION, Summary, Target,
 };
 use transfermap_render::{self as render, Format, RenderError};
 
@@ -97,6 +98,7 @@ fn row_error(target: &Target, message: String) -> DomainRow {
     DomainRow {
         name: target.name.clone(),
         domain: target.domain.clone(),
+        folder: None,
         status: RowStatus::Error,
         resumed: false,
         error: Some(message),
@@ -113,6 +115,15 @@ fn row_error(target: &Target, message: String) -> DomainRow {
         problems: 0,
         queries: 0,
         worst: None,
+        contracting_entity: None,
+        law_party: None,
+        mailbox_laws: Vec::new(),
+        content_under_third_country_law: false,
+        mailbox_status: None,
+        countries_by_basis: BTreeMap::new(),
+        unattributed: 0,
+        senders: Vec::new(),
+        report_receivers: Vec::new(),
     }
 }
 
@@ -140,12 +151,69 @@ pub fn row_from_scan(target: &Target, scan: &Scan, resumed: bool) -> DomainRow {
         .map(|d| d.country.clone())
         .collect();
     let count = |b: Basis| transfers.clone().filter(|f| f.basis == b).count();
+    // The mailbox's contracting entity, and the company whose law reaches
+    // it (itself, or its parent), as the analysis recorded them.
+    let party = |name: &str| scan.parties.iter().find(|p| p.name == name);
+    let entity = mailbox
+        .as_ref()
+        .and_then(|m| m.provider.as_deref())
+        .and_then(party);
+    let law_party = entity.map(|e| {
+        e.parent
+            .as_deref()
+            .and_then(party)
+            .filter(|p| !p.laws.is_empty())
+            .unwrap_or(e)
+    });
+    let law_party = law_party.filter(|p| !p.laws.is_empty());
+    let mailbox_status = law_party.and_then(|p| {
+        let code = p.country.as_deref()?;
+        scan.destinations
+            .iter()
+            .filter(|d| d.country == code)
+            .find(|d| d.recipients.contains(&p.key))
+            .or_else(|| scan.destinations.iter().find(|d| d.country == code))
+            .map(|d| d.status.clone())
+    });
+    let mut countries_by_basis: BTreeMap<Basis, Vec<String>> = BTreeMap::new();
+    for f in &scan.findings {
+        for o in f.occurrences().filter(|o| !o.is_artefact()) {
+            if let Some(c) = o.country {
+                let v = countries_by_basis.entry(f.basis).or_default();
+                if !v.iter().any(|x| x == c) {
+                    v.push(c.to_string());
+                }
+            }
+        }
+    }
+    for v in countries_by_basis.values_mut() {
+        v.sort();
+    }
+    let of_kind = |kinds: &[EdgeKind]| -> Vec<String> {
+        let set: BTreeSet<String> = scan
+            .flows
+            .iter()
+            .filter(|f| kinds.contains(&f.kind))
+            .flat_map(|f| f.providers.iter().cloned())
+            .collect();
+        set.into_iter().collect()
+    };
+    // A domain without any mail record has nothing to judge: an error to
+    // look at (is it the mail domain?), never "no path".
+    let c = &scan.collection;
+    let no_mail = scan.status == transfermap_model::scan::ScanStatus::Ok
+        && c.mx.exchangers.iter().all(|e| e.implicit)
+        && c.spf.root.record.is_none()
+        && c.dmarc.is_none();
     DomainRow {
         name: target.name.clone(),
         domain: render::markdown::shown_domain(scan).to_string(),
-        status: scan.status.into(),
+        folder: Some(scan.domain.clone()),
+        status: if no_mail { RowStatus::Error } else { scan.status.into() },
         resumed,
-        error: None,
+        error: no_mail.then(|| {
+            "no mail records: the domain publishes no MX, SPF or DMARC record, so there is nothing to judge (is it the organisation's mail domain?)".to_string()
+        }),
         gaps: scan
             .gaps
             .iter()
@@ -169,6 +237,20 @@ pub fn row_from_scan(target: &Target, scan: &Scan, resumed: bool) -> DomainRow {
         problems: scan.problems.len(),
         queries: scan.queries,
         worst: scan.findings.iter().map(|f| f.severity).min(),
+        contracting_entity: entity.map(|p| p.name.clone()),
+        law_party: law_party.map(|p| p.name.clone()),
+        mailbox_laws: law_party.map(|p| p.laws.clone()).unwrap_or_default(),
+        content_under_third_country_law: scan.findings.iter().any(|f| {
+            f.basis == Basis::Legal
+                && f.data == Some(transfermap_model::finding::DataCategory::MailboxContent)
+                && f.rule != transfermap_model::finding::RuleCode::Tm104
+                && f.rule != transfermap_model::finding::RuleCode::Tm111
+        }),
+        mailbox_status,
+        countries_by_basis,
+        unattributed: scan.flows.iter().map(|f| f.unattributed).sum(),
+        senders: of_kind(&[EdgeKind::SendsVia, EdgeKind::Authorises]),
+        report_receivers: of_kind(&[EdgeKind::ReportsTo]),
     }
 }
 
@@ -243,8 +325,34 @@ pub async fn scan_many(
                 .push(row.domain.clone());
         }
     }
+    let mut concentration: BTreeMap<Role, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    for row in &domains {
+        let mut add = |role: Role, who: &str| {
+            let v = concentration
+                .entry(role)
+                .or_default()
+                .entry(who.to_string())
+                .or_default();
+            if !v.contains(&row.domain) {
+                v.push(row.domain.clone());
+            }
+        };
+        if let Some(e) = row.contracting_entity.as_deref().or(row.mailbox.as_deref()) {
+            add(Role::Mailbox, e);
+        }
+        for g in &row.gateways {
+            add(Role::Gateway, g);
+        }
+        for s in &row.senders {
+            add(Role::Sender, s);
+        }
+        for r in &row.report_receivers {
+            add(Role::ReportReceiver, r);
+        }
+    }
     Summary {
         format: SUMMARY_FORMAT.into(),
+        concentration,
         version: SUMMARY_FORMAT_VERSION,
         as_of: ctx.as_of,
         resolver: run.resolver_label().to_string(),
@@ -344,6 +452,8 @@ pub fn write_summary(summary: &Summary, out: &Path, lang: Lang) -> Result<(), Re
     render::write_atomic_with(&out.join("summary.csv"), csv.as_bytes(), later)?;
     let md = render::summary::summary_markdown(summary, lang);
     render::write_atomic_with(&out.join("summary.md"), md.as_bytes(), later)?;
+    let html = render::summary::summary_html(summary, lang);
+    render::write_atomic_with(&out.join("summary.html"), html.as_bytes(), later)?;
     render::flush_filesystem(out)
 }
 

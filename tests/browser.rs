@@ -115,3 +115,76 @@ fn the_html_report_loads_cleanly_with_diagram_and_findings() {
         shot.display()
     );
 }
+
+/// The national view: summary.html loads cleanly, has a row and a link per
+/// municipality, sorts by a column, and shows concentration by role.
+#[test]
+fn the_national_summary_page_sorts_and_links_every_report() {
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let zones = dir.path().join("zones");
+    std::fs::create_dir_all(&zones).unwrap();
+    let shared = example("bollebygd/after");
+    for e in std::fs::read_dir(&shared).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), zones.join(e.file_name())).unwrap();
+    }
+    // A second organisation without any mail record: an error row.
+    std::fs::write(
+        zones.join("tyst.se.zone"),
+        "$ORIGIN tyst.se.\n$TTL 3600\n@ IN SOA ns hostmaster 1 3600 900 1209600 3600\n@ IN NS ns\nns IN A 62.20.151.2\n",
+    )
+    .unwrap();
+    let list = dir.path().join("domains.csv");
+    std::fs::write(
+        &list,
+        "name,domain\nBollebygds kommun,bollebygd.se\nTysta kommun,tyst.se\n",
+    )
+    .unwrap();
+    let run = run(&[
+        "scan",
+        "--domains-file",
+        &list.display().to_string(),
+        "--zone-file",
+        &zones.display().to_string(),
+        "--format",
+        "json,md,html",
+    ]);
+    let page = run.out.path().join("summary.html");
+    let (dom, console) = open(&browser, &page, &["--dump-dom"]);
+    assert!(console.is_empty(), "console messages: {console:?}");
+    assert!(
+        dom.contains("<a href=\"bollebygd.se/report.html\">Bollebygds kommun</a>"),
+        "{dom}"
+    );
+    assert!(run.out.path().join("bollebygd.se/report.html").is_file());
+    assert!(
+        dom.contains("no mail records"),
+        "a domain without mail records is an error"
+    );
+    assert!(dom.contains("Microsoft Ireland Operations Ltd"));
+    assert!(dom.contains("Concentration"));
+    // Sorted by organisation, descending then ascending, from the link.
+    let sorted = format!("{}#sort=0", page.display());
+    let (dom, console) = open(&browser, Path::new(&sorted), &["--dump-dom"]);
+    assert!(console.is_empty(), "{console:?}");
+    let b = dom.find("Bollebygds kommun</a>").unwrap();
+    let t = dom.find("Tysta kommun").unwrap();
+    assert!(b < t, "ascending by name");
+    assert!(dom.contains("aria-sort=\"ascending\""));
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run.out.path().join("summary.json")).unwrap(),
+    )
+    .unwrap();
+    let tyst = summary["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["domain"] == "tyst.se")
+        .unwrap();
+    assert_eq!(tyst["status"], "error");
+    assert_eq!(
+        summary["concentration"]["mailbox"]["Microsoft Ireland Operations Ltd"][0],
+        "bollebygd.se"
+    );
+}

@@ -499,7 +499,19 @@ pub fn severity_for(rule: RuleCode, status: &LegalStatus, data: DataCategory) ->
 }
 
 /// The kinds of knowledge a finding can rest on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Basis {
     /// From DNS answers and geolocation databases.

@@ -23,6 +23,10 @@ pub struct DomainRow {
     pub name: Option<String>,
     /// The domain as people write it.
     pub domain: String,
+    /// Its folder of outputs, under the run's output directory (the domain
+    /// as DNS spells it); absent when nothing was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
     /// How its scan ended.
     pub status: RowStatus,
     /// The outputs are an earlier run's, reused by `--resume`.
@@ -63,6 +67,34 @@ pub struct DomainRow {
     pub queries: usize,
     /// The most severe finding, if any.
     pub worst: Option<Severity>,
+    /// The company that runs the mailbox service (the contracting entity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contracting_entity: Option<String>,
+    /// The company whose law reaches it: the entity itself or its parent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub law_party: Option<String>,
+    /// The third-country laws over the mailbox provider (itself or a parent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mailbox_laws: Vec<String>,
+    /// Whether a finding says a third country's law reaches the mailbox content.
+    #[serde(default)]
+    pub content_under_third_country_law: bool,
+    /// The legal status on the date for the country of that law, for that
+    /// party; absent when no such law is recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailbox_status: Option<crate::legal::LegalStatus>,
+    /// Third countries reached, by the basis of the findings that reach them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub countries_by_basis: BTreeMap<crate::finding::Basis, Vec<String>>,
+    /// Hosts, tokens, includes and networks on the flows that no map entry explains.
+    #[serde(default)]
+    pub unattributed: usize,
+    /// The companies that send mail for the domain (SPF, DKIM).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub senders: Vec<String>,
+    /// The companies that receive its DMARC and TLS reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub report_receivers: Vec<String>,
 }
 
 /// How one domain's scan ended.
@@ -117,10 +149,61 @@ impl RowStatus {
     }
 }
 
+/// What an organisation depends on a company for.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Runs the mailboxes (after the gateway look-through).
+    Mailbox,
+    /// Filters inbound mail in front of the mailboxes.
+    Gateway,
+    /// Sends mail for the domain.
+    Sender,
+    /// Receives its DMARC or TLS reports.
+    ReportReceiver,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Mailbox,
+        Role::Gateway,
+        Role::Sender,
+        Role::ReportReceiver,
+    ];
+
+    pub fn words(self, lang: crate::Lang) -> &'static str {
+        use crate::Lang::*;
+        match (self, lang) {
+            (Role::Mailbox, En) => "mailboxes",
+            (Role::Mailbox, Sv) => "brevlådor",
+            (Role::Gateway, En) => "mail filter or gateway",
+            (Role::Gateway, Sv) => "e-postfilter",
+            (Role::Sender, En) => "sends mail",
+            (Role::Sender, Sv) => "skickar e-post",
+            (Role::ReportReceiver, En) => "receives reports",
+            (Role::ReportReceiver, Sv) => "tar emot rapporter",
+        }
+    }
+}
+
 /// The summary format's name and version.
 pub const SUMMARY_FORMAT: &str = "transfermap-summary";
 /// 2: typed row status (ok, partial, failed, error), `resumed`, `gaps`.
-pub const SUMMARY_FORMAT_VERSION: u32 = 2;
+/// 3: the mailbox's contracting entity, its law and status, countries by
+/// basis, unattributed, senders and report receivers; concentration by role.
+pub const SUMMARY_FORMAT_VERSION: u32 = 3;
 
 /// The summary across domains.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -137,6 +220,10 @@ pub struct Summary {
     pub domains: Vec<DomainRow>,
     /// Provider → the domains whose mail reaches it.
     pub providers: BTreeMap<String, Vec<String>>,
+    /// Per role (mailbox, gateway, sender, report receiver): company or
+    /// service → the domains that depend on it in that role.
+    #[serde(default)]
+    pub concentration: BTreeMap<Role, BTreeMap<String, Vec<String>>>,
     /// Distinct DNS questions sent in the whole run (shared answers once).
     pub queries_sent: usize,
     /// True when the run was interrupted before every domain was scanned.

@@ -3,7 +3,8 @@
 
 use crate::markdown::escape;
 use transfermap_model::Lang;
-use transfermap_model::summary::{RowStatus, Summary};
+use transfermap_model::finding::Basis;
+use transfermap_model::summary::{Role, RowStatus, Summary};
 
 /// `summary.csv`: one row per domain.
 pub fn summary_csv(summary: &Summary) -> String {
@@ -25,6 +26,16 @@ pub fn summary_csv(summary: &Summary) -> String {
         "legal",
         "problems",
         "queries",
+        "contracting_entity",
+        "law_party",
+        "mailbox_laws",
+        "content_under_third_country_law",
+        "mailbox_legal_status",
+        "countries_measured",
+        "countries_declared",
+        "countries_legal",
+        "unattributed",
+        "worst_severity",
     ]);
     for r in &summary.domains {
         let _ = w.write_record([
@@ -44,9 +55,29 @@ pub fn summary_csv(summary: &Summary) -> String {
             r.legal.to_string(),
             r.problems.to_string(),
             r.queries.to_string(),
+            csv_safe(r.contracting_entity.as_deref().unwrap_or("")),
+            csv_safe(r.law_party.as_deref().unwrap_or("")),
+            csv_safe(&r.mailbox_laws.join("; ")),
+            r.content_under_third_country_law.to_string(),
+            r.mailbox_status
+                .as_ref()
+                .map_or("", |st| crate::board::short_status(st, Lang::En))
+                .to_string(),
+            by_basis(r, Basis::Measured),
+            by_basis(r, Basis::Declared),
+            by_basis(r, Basis::Legal),
+            r.unattributed.to_string(),
+            r.worst.map_or("", |w| w.as_str()).to_string(),
         ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+fn by_basis(r: &transfermap_model::summary::DomainRow, b: Basis) -> String {
+    r.countries_by_basis
+        .get(&b)
+        .map(|v| v.join(" "))
+        .unwrap_or_default()
 }
 
 fn strength_name(s: transfermap_model::graph::Strength) -> &'static str {
@@ -227,6 +258,251 @@ pub fn summary_markdown(summary: &Summary, lang: Lang) -> String {
     }
     s
 }
+
+/// `summary.html`: the national view — one self-contained page with a
+/// sortable table that links to every report, and how many organisations
+/// depend on each company, per role, as bars.
+pub fn summary_html(summary: &Summary, lang: Lang) -> String {
+    use crate::html::escape as h;
+    let en = lang == Lang::En;
+    let t = |e: &'static str, v: &'static str| if en { e } else { v };
+    let mut body = String::new();
+    body.push_str(&format!(
+        "<h1>{}</h1>\n<p>{} <strong>{}</strong> · {} {} · {} {}</p>\n",
+        t(
+            "Transfer map: all organisations",
+            "Överföringskarta: alla organisationer"
+        ),
+        t("Legal status as of", "Rättsläge per"),
+        summary.as_of,
+        summary.domains.len(),
+        t("domains", "domäner"),
+        summary.queries_sent,
+        t("DNS questions", "DNS-frågor"),
+    ));
+    let incomplete = summary
+        .domains
+        .iter()
+        .filter(|d| !d.status.is_complete())
+        .count();
+    if incomplete > 0 || summary.interrupted {
+        body.push_str(&format!(
+            "<p class=\"warn\">{} {}</p>\n",
+            incomplete,
+            t(
+                "domains were not fully observed (partial, failed or error): unknown is not EU-only.",
+                "domäner observerades inte fullständigt (ofullständig, misslyckad eller fel): okänt betyder inte att uppgifterna stannar inom EU/EES."
+            )
+        ));
+    }
+    let heads = [
+        t("Organisation", "Organisation"),
+        t("Status", "Status"),
+        t("Mailboxes", "Brevlådor"),
+        t("Gateway", "Filter"),
+        t("Contracting entity", "Avtalspart"),
+        t("Law over it", "Lag som gäller den"),
+        t(
+            "Third-country law reaches mailbox content",
+            "Tredjelands lag når brevlådornas innehåll",
+        ),
+        t("Legal status on the date", "Rättsläge på datumet"),
+        t("Third countries: measured", "Tredjeländer: uppmätta"),
+        t("declared", "uppgivna"),
+        t("legal", "rättsliga"),
+        t("Unattributed", "Okända"),
+        t("Worst severity", "Högsta allvarlighetsgrad"),
+    ];
+    body.push_str("<table id=\"domains\" class=\"sortable\">\n<thead><tr>");
+    for (i, head) in heads.iter().enumerate() {
+        body.push_str(&format!(
+            "<th data-col=\"{i}\" tabindex=\"0\">{}</th>",
+            h(head)
+        ));
+    }
+    body.push_str("</tr></thead>\n<tbody>\n");
+    for r in &summary.domains {
+        let name = r.name.clone().unwrap_or_else(|| r.domain.clone());
+        // Each domain's folder sits next to the summary.
+        let link = match &r.folder {
+            Some(dir) if r.status != RowStatus::Error => format!(
+                "<a href=\"{}/report.html\">{}</a>",
+                h(&url_path(dir)),
+                h(&name)
+            ),
+            _ => h(&name),
+        };
+        let status = match (&r.error, r.status) {
+            (Some(e), _) => format!("{} — {}", r.status.as_str(), e),
+            (None, s) => s.as_str().to_string(),
+        };
+        let mailbox = match (&r.mailbox, r.mailbox_inferred) {
+            (Some(m), Some(s)) => {
+                format!("{m} ({}: {})", t("inferred", "slutsats"), strength_name(s))
+            }
+            (Some(m), None) => m.clone(),
+            (None, _) => "—".into(),
+        };
+        // The laws' short names; the reports cite them in full.
+        let laws: Vec<&str> = r
+            .mailbox_laws
+            .iter()
+            .map(|l| l.split(" (").next().unwrap_or(l))
+            .collect();
+        let law = match &r.law_party {
+            Some(p) => format!("{p}: {}", laws.join(", ")),
+            None => "—".into(),
+        };
+        let yes_no = if r.content_under_third_country_law {
+            t("yes", "ja")
+        } else {
+            t("no", "nej")
+        };
+        let status_cell = r
+            .mailbox_status
+            .as_ref()
+            .map_or("—", |s| crate::board::short_status(s, lang));
+        let worst = r.worst.map_or("—", |w| crate::words::severity(w, lang));
+        let cells = [
+            link,
+            h(&status),
+            h(&mailbox),
+            h(&dash(&r.gateways.join(", "))),
+            h(r.contracting_entity.as_deref().unwrap_or("—")),
+            h(&law),
+            h(yes_no),
+            h(status_cell),
+            h(&dash(&by_basis(r, Basis::Measured))),
+            h(&dash(&by_basis(r, Basis::Declared))),
+            h(&dash(&by_basis(r, Basis::Legal))),
+            r.unattributed.to_string(),
+            h(worst),
+        ];
+        body.push_str(&format!(
+            "<tr class=\"{}\">{}</tr>\n",
+            r.status.as_str(),
+            cells
+                .iter()
+                .map(|c| format!("<td>{c}</td>"))
+                .collect::<String>()
+        ));
+    }
+    body.push_str("</tbody></table>\n");
+    // Concentration: how many organisations depend on each company, per role.
+    body.push_str(&format!(
+        "<h2>{}</h2>\n",
+        t(
+            "Concentration: how many organisations depend on each company",
+            "Koncentration: hur många organisationer som är beroende av varje företag"
+        )
+    ));
+    let total = summary.domains.len().max(1);
+    for role in Role::ALL {
+        let Some(by) = summary.concentration.get(&role) else {
+            continue;
+        };
+        let mut list: Vec<(&String, usize)> = by.iter().map(|(k, v)| (k, v.len())).collect();
+        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        body.push_str(&format!(
+            "<h3>{}</h3>\n<div class=\"bars\" role=\"list\">\n",
+            h(role.words(lang))
+        ));
+        for (who, n) in list.iter().take(12) {
+            let pct = (*n as f64 / total as f64 * 100.0).min(100.0);
+            body.push_str(&format!(
+                "<div class=\"bar\" role=\"listitem\"><span class=\"who\">{}</span><span class=\"track\"><span class=\"fill\" style=\"width:{pct:.1}%\"></span></span><span class=\"n\">{n}</span></div>\n",
+                h(who)
+            ));
+        }
+        if list.len() > 12 {
+            body.push_str(&format!(
+                "<p class=\"more\">{} {}</p>\n",
+                list.len() - 12,
+                t("more", "till")
+            ));
+        }
+        body.push_str("</div>\n");
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{SUMMARY_STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n<script>{SORT_SCRIPT}</script>\n</body>\n</html>\n",
+        if en { "en" } else { "sv" },
+        h(t(
+            "Transfer map: all organisations",
+            "Överföringskarta: alla organisationer"
+        )),
+    )
+}
+
+fn dash(s: &str) -> String {
+    if s.is_empty() {
+        "—".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// A domain as a relative URL path: only the characters a domain folder
+/// can hold pass; anything else is percent-encoded.
+fn url_path(domain: &str) -> String {
+    domain
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+const SUMMARY_STYLE: &str = r#"
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1d2430; margin: 0; }
+main { margin: 0 auto; padding: 1.5rem; }
+h1 { font-size: 1.5rem; }
+table { border-collapse: collapse; font-size: .82rem; width: 100%; }
+th, td { border: 1px solid #d9dde3; padding: .25rem .4rem; text-align: left; vertical-align: top; }
+th { background: #f3f5f8; cursor: pointer; position: sticky; top: 0; }
+th[aria-sort="ascending"]::after { content: " ▲"; }
+th[aria-sort="descending"]::after { content: " ▼"; }
+tr.partial td, tr.failed td, tr.error td { background: #fff6e0; }
+.warn { background: #fff6e0; padding: .4rem .6rem; }
+.bars { max-width: 900px; }
+.bar { display: flex; align-items: center; gap: .5rem; margin: .15rem 0; }
+.bar .who { flex: 0 0 22rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.bar .track { flex: 1; background: #eef1f5; height: .9rem; }
+.bar .fill { display: block; height: 100%; background: #3b6ea5; }
+.bar .n { flex: 0 0 3rem; text-align: right; }
+@media print { th { position: static; } }
+"#;
+
+/// Sorting by a column on click (or Enter): numbers as numbers, text as text.
+const SORT_SCRIPT: &str = r#"
+(function () {
+  var table = document.getElementById("domains");
+  if (!table) { return; }
+  var heads = table.querySelectorAll("th");
+  function sortBy(col, th) {
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    var asc = th.getAttribute("aria-sort") !== "ascending";
+    rows.sort(function (a, b) {
+      var x = a.cells[col].textContent.trim(), y = b.cells[col].textContent.trim();
+      var nx = parseFloat(x), ny = parseFloat(y);
+      var c = (!isNaN(nx) && !isNaN(ny) && String(nx) === x && String(ny) === y) ? nx - ny : x.localeCompare(y, document.documentElement.lang);
+      return asc ? c : -c;
+    });
+    heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+    rows.forEach(function (r) { body.appendChild(r); });
+  }
+  heads.forEach(function (th) {
+    var col = parseInt(th.getAttribute("data-col"), 10);
+    th.addEventListener("click", function () { sortBy(col, th); });
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter") { sortBy(col, th); } });
+  });
+  // A link can carry its order: summary.html#sort=11 (column 11, ascending).
+  var m = /^#sort=(\d+)$/.exec(location.hash);
+  if (m && heads[+m[1]]) { sortBy(+m[1], heads[+m[1]]); }
+})();
+"#;
 
 #[cfg(test)]
 mod tests {
