@@ -913,19 +913,44 @@ async fn run_many(
 }
 
 fn print_summary(scan: &Scan, lang: Lang, out: &Path, files: &[&str]) {
-    println!("{} — as of {}", printable(shown_domain(scan)), scan.as_of);
+    let sv = lang == Lang::Sv;
+    let t = |en: &'static str, sv_text: &'static str| if sv { sv_text } else { en };
+    println!(
+        "{} — {} {}",
+        printable(shown_domain(scan)),
+        t("as of", "rättsläge per"),
+        scan.as_of
+    );
     match scan.status {
-        ScanStatus::Ok if scan.findings.is_empty() => {
-            println!("  no path to a third country or a third country's law was found")
-        }
+        ScanStatus::Ok if scan.findings.is_empty() => println!(
+            "  {}",
+            t(
+                "no path to a third country or a third country's law was found",
+                "ingen väg till ett tredjeland eller ett tredjelands lag hittades"
+            )
+        ),
         ScanStatus::Ok => {}
         ScanStatus::Partial => println!(
-            "  PARTIAL: {} question(s) or lookup(s) failed; what they would have shown is unknown",
-            scan.gaps.len()
+            "  {}: {} {}",
+            t("PARTIAL", "OFULLSTÄNDIG"),
+            scan.gaps.len(),
+            t(
+                "question(s) or lookup(s) failed; what they would have shown is unknown",
+                "fråga/frågor eller uppslag misslyckades; vad de skulle ha visat är okänt"
+            )
         ),
         ScanStatus::Failed => println!(
-            "  FAILED: too little was observed to judge the domain ({} question(s) or lookup(s) failed)",
-            scan.gaps.len()
+            "  {}: {} ({} {})",
+            t("FAILED", "MISSLYCKAD"),
+            t(
+                "too little was observed to judge the domain",
+                "för lite observerades för att bedöma domänen"
+            ),
+            scan.gaps.len(),
+            t(
+                "question(s) or lookup(s) failed",
+                "fråga/frågor eller uppslag misslyckades"
+            )
         ),
     }
     for g in scan.gaps.iter().take(10) {
@@ -934,7 +959,12 @@ fn print_summary(scan: &Scan, lang: Lang, out: &Path, files: &[&str]) {
             None => g.asked.clone(),
         };
         println!(
-            "  not observed: {} ({}): {}",
+            "  {}: {} ({}): {}",
+            if lang == Lang::Sv {
+                "ej observerat"
+            } else {
+                "not observed"
+            },
             printable(&asked),
             printable(&g.outcome),
             printable(&render::markdown::unobserved(&g.unknown, lang))
@@ -966,7 +996,16 @@ fn print_summary(scan: &Scan, lang: Lang, out: &Path, files: &[&str]) {
     for p in &scan.problems {
         println!("  problem: {}", printable(&p.message));
     }
-    println!("outputs in {}: {}", out.display(), files.join(", "));
+    println!(
+        "{} {}: {}",
+        if lang == Lang::Sv {
+            "utdata i"
+        } else {
+            "outputs in"
+        },
+        out.display(),
+        files.join(", ")
+    );
 }
 
 #[cfg(test)]

@@ -117,6 +117,30 @@ pub enum EdgeKind {
 }
 
 impl EdgeKind {
+    pub const ALL: [EdgeKind; 21] = [
+        EdgeKind::Holds,
+        EdgeKind::DeliversTo,
+        EdgeKind::SendsVia,
+        EdgeKind::Authorises,
+        EdgeKind::ReportsTo,
+        EdgeKind::ClientAccess,
+        EdgeKind::HasAccountsAt,
+        EdgeKind::Stores,
+        EdgeKind::ProcessesIn,
+        EdgeKind::SubProcesses,
+        EdgeKind::FlowsTo,
+        EdgeKind::ResolvesTo,
+        EdgeKind::AliasOf,
+        EdgeKind::PartOf,
+        EdgeKind::AnnouncedBy,
+        EdgeKind::OperatedBy,
+        EdgeKind::OwnedBy,
+        EdgeKind::LocatedIn,
+        EdgeKind::RegisteredIn,
+        EdgeKind::IncorporatedIn,
+        EdgeKind::SubjectTo,
+    ];
+
     /// Edges along which personal data itself moves.
     pub fn carries_data(self) -> bool {
         matches!(

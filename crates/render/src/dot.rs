@@ -240,7 +240,7 @@ fn graph(scan: &Scan, lang: Lang) -> (Graph, usize, usize) {
             attr("fontsize", "8"),
         ])),
     ];
-    let view = View::new(scan, &zones);
+    let view = View::new(scan, &zones, lang);
     let hot_shown: BTreeSet<&str> = on_path
         .iter()
         .flat_map(|(a, b)| [view.shown(a), view.shown(b)])
@@ -316,7 +316,7 @@ fn graph(scan: &Scan, lang: Lang) -> (Graph, usize, usize) {
         let hot = on_path.contains(&(from.clone(), to.clone()));
         let (sf, st) = (view.shown(&from).to_string(), view.shown(&to).to_string());
         let collapsed = sf != from || st != to;
-        let mut label = e.edge.kind.label().to_string();
+        let mut label = crate::words::edge(e.edge.kind, lang).to_string();
         if let Some(d) = &e.edge.detail
             && !d.starts_with("fingerprint")
             && !collapsed
@@ -399,7 +399,7 @@ struct View {
 const COLLAPSE: usize = 3;
 
 impl View {
-    fn new(scan: &Scan, zones: &BTreeMap<String, Zone>) -> Self {
+    fn new(scan: &Scan, zones: &BTreeMap<String, Zone>, lang: Lang) -> Self {
         let kinds: BTreeMap<&NodeKey, NodeKind> =
             scan.graph.nodes.iter().map(|n| (&n.key, n.kind)).collect();
         // Groups to collapse: the networks an SPF record authorises, the
@@ -455,7 +455,11 @@ impl View {
                     key,
                     Drawn {
                         kind: n.kind,
-                        label: n.label.clone(),
+                        // A country in the report's language, as its cluster.
+                        label: match &n.key {
+                            NodeKey::Country(code) => scan.country_name(code, lang),
+                            _ => n.label.clone(),
+                        },
                         country: n.country.clone(),
                     },
                 );

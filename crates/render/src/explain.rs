@@ -127,7 +127,7 @@ pub fn explain(scan: &Scan, filter: &Filter, lang: Lang) -> (String, usize) {
                     "  {}. {} —{}{}→ {}",
                     i + 1,
                     plain(&label_of(scan, &hop.from)),
-                    hop.edge.label(),
+                    crate::words::edge(hop.edge, lang),
                     detail,
                     plain(&label_of(scan, &hop.to))
                 );

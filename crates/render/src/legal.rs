@@ -11,7 +11,9 @@ pub fn describe(status: &LegalStatus, lang: Lang) -> String {
         (LegalStatus::EuEea, En) => "inside the EU/EEA".into(),
         (LegalStatus::EuEea, Sv) => "inom EU/EES".into(),
         (LegalStatus::Adequate { decision, .. }, En) => format!("adequacy decision ({decision})"),
-        (LegalStatus::Adequate { decision, .. }, Sv) => format!("adekvansbeslut ({decision})"),
+        (LegalStatus::Adequate { decision, .. }, Sv) => {
+            format!("adekvansbeslut ({})", crate::words::decision(decision, Sv))
+        }
         (LegalStatus::Interim { provision, until, .. }, En) => {
             let till = until.map(|d| format!(" until {d}")).unwrap_or_default();
             format!(
@@ -21,7 +23,8 @@ pub fn describe(status: &LegalStatus, lang: Lang) -> String {
         (LegalStatus::Interim { provision, until, .. }, Sv) => {
             let till = until.map(|d| format!(" till och med {d}")).unwrap_or_default();
             format!(
-                "inget adekvansbeslut, men räknas inte som överföring till tredjeland{till} enligt en övergångsbestämmelse ({provision}); förbered lämpliga skyddsåtgärder enligt artikel 46 för tiden därefter"
+                "inget adekvansbeslut, men räknas inte som överföring till tredjeland{till} enligt en övergångsbestämmelse ({}); förbered lämpliga skyddsåtgärder enligt artikel 46 för tiden därefter",
+                crate::words::decision(provision, Sv)
             )
         }
         (
@@ -88,7 +91,10 @@ pub fn describe(status: &LegalStatus, lang: Lang) -> String {
                     },
                 ),
             };
-            format!("adekvansbeslut endast om {cond} ({decision}); {state}")
+            format!(
+                "adekvansbeslut endast om {cond} ({}); {state}",
+                crate::words::decision(decision, Sv)
+            )
         }
         (LegalStatus::NoAdequacy { ended, ended_on }, En) => match (ended, ended_on) {
             (Some(d), Some(on)) => format!(
@@ -99,7 +105,8 @@ pub fn describe(status: &LegalStatus, lang: Lang) -> String {
         },
         (LegalStatus::NoAdequacy { ended, ended_on }, Sv) => match (ended, ended_on) {
             (Some(d), Some(on)) => format!(
-                "inget adekvansbeslut ({d} gällde till och med {on}): lämpliga skyddsåtgärder enligt artikel 46 (t.ex. standardavtalsklausuler) och en bedömning av överföringen (TIA) krävs"
+                "inget adekvansbeslut ({} gällde till och med {on}): lämpliga skyddsåtgärder enligt artikel 46 (t.ex. standardavtalsklausuler) och en bedömning av överföringen (TIA) krävs",
+                crate::words::decision(d, Sv)
             ),
             _ => "inget adekvansbeslut: lämpliga skyddsåtgärder enligt artikel 46 (t.ex. standardavtalsklausuler) och en bedömning av överföringen (TIA) krävs".into(),
         },

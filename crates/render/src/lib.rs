@@ -238,7 +238,7 @@ pub fn write_outputs(
     if wants(Format::Mermaid) {
         write_atomic(
             &dir.join(Format::Mermaid.file_name()),
-            mermaid::to_mermaid(scan).as_bytes(),
+            mermaid::to_mermaid(scan, lang).as_bytes(),
         )?;
         written.files.push(Format::Mermaid.file_name());
     }

@@ -614,7 +614,7 @@ fn flows(s: &mut String, scan: &Scan, lang: Lang) {
                 None => w.clients.to_string(),
             },
             EdgeKind::HasAccountsAt => format!("{} ({})", w.accounts, detail()),
-            other => other.label().to_string(),
+            other => words::edge(other, lang).to_string(),
         };
         // Where inbound mail ends up: the mailbox service, and how that is
         // known when a gateway stands in front of it.
@@ -815,18 +815,22 @@ fn evidence_lines(
 type Route<'a> = (&'a [Hop], Vec<(&'a Hop, Option<&'a Note>)>);
 
 fn hop_line(scan: &Scan, hop: &Hop, lang: Lang) -> String {
-    let mut edge = hop.edge.label().to_string();
+    let mut edge = words::edge(hop.edge, lang).to_string();
     if let Some(d) = &hop.detail {
-        edge = format!("{edge} ({})", escape(d));
+        edge = format!("{edge} ({})", escape(&words::detail(d, lang)));
     }
     if let Some(inf) = &hop.inference {
         edge = format!("{edge}; {}", escape(&words::inference(inf, lang)));
     }
+    let name = |k: &NodeKey| match k {
+        NodeKey::Country(code) => scan.country_name(code, lang),
+        _ => label_of(scan, k),
+    };
     format!(
         "{} —*{}*→ {}",
-        escape(&label_of(scan, &hop.from)),
+        escape(&name(&hop.from)),
         edge,
-        escape(&label_of(scan, &hop.to))
+        escape(&name(&hop.to))
     )
 }
 

@@ -33,7 +33,7 @@ fn shape(kind: NodeKind, id: &str, text: &str) -> String {
     }
 }
 
-pub fn to_mermaid(scan: &Scan) -> String {
+pub fn to_mermaid(scan: &Scan, lang: transfermap_model::Lang) -> String {
     let mut s = String::from("flowchart LR\n");
     let ids: BTreeMap<&transfermap_model::key::NodeKey, String> = scan
         .graph
@@ -43,7 +43,11 @@ pub fn to_mermaid(scan: &Scan) -> String {
         .map(|(i, n)| (&n.key, format!("n{i}")))
         .collect();
     for n in &scan.graph.nodes {
-        let _ = writeln!(s, "  {}", shape(n.kind, &ids[&n.key], &label(&n.label)));
+        let text = match &n.key {
+            transfermap_model::key::NodeKey::Country(code) => scan.country_name(code, lang),
+            _ => n.label.clone(),
+        };
+        let _ = writeln!(s, "  {}", shape(n.kind, &ids[&n.key], &label(&text)));
     }
     let hot: std::collections::BTreeSet<(&transfermap_model::key::NodeKey, _)> = scan
         .findings
@@ -61,7 +65,11 @@ pub fn to_mermaid(scan: &Scan) -> String {
         } else {
             "-.->"
         };
-        let _ = writeln!(s, "  {a} {arrow}|\"{}\"| {b}", label(e.edge.kind.label()));
+        let _ = writeln!(
+            s,
+            "  {a} {arrow}|\"{}\"| {b}",
+            label(crate::words::edge(e.edge.kind, lang))
+        );
         if hot.contains(&(&e.from, &e.to)) {
             red.push(i.to_string());
         }

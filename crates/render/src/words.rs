@@ -324,3 +324,86 @@ fn unattributed(
         ),
     }
 }
+
+/// An edge of the graph in words, as a path step shows it.
+pub fn edge(kind: transfermap_model::graph::EdgeKind, lang: Lang) -> &'static str {
+    use transfermap_model::graph::EdgeKind::*;
+    match lang {
+        Lang::En => kind.label(),
+        Lang::Sv => match kind {
+            Holds => "har",
+            DeliversTo => "levererar till",
+            SendsVia => "skickar via",
+            Authorises => "tillåter",
+            ReportsTo => "rapporterar till",
+            ClientAccess => "klientåtkomst",
+            HasAccountsAt => "har konton hos",
+            Stores => "lagrar i",
+            ProcessesIn => "behandlar i",
+            SubProcesses => "underbiträde",
+            FlowsTo => "lämnar till",
+            ResolvesTo => "pekar på adressen",
+            AliasOf => "alias för",
+            PartOf => "del av",
+            AnnouncedBy => "annonseras av",
+            OperatedBy => "drivs av",
+            OwnedBy => "ägs av",
+            LocatedIn => "finns i",
+            RegisteredIn => "registrerad i",
+            IncorporatedIn => "bolag registrerat i",
+            SubjectTo => "lyder under",
+        },
+    }
+}
+
+/// The name of an EU decision in the report's language. The maps name
+/// decisions in English; their legal forms have fixed Swedish names.
+pub fn decision(name: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => name.to_string(),
+        Lang::Sv => {
+            let mut s = name.to_string();
+            for (en, sv) in [
+                (
+                    "Commission Implementing Decisions",
+                    "kommissionens genomförandebeslut",
+                ),
+                (
+                    "Commission Implementing Decision",
+                    "kommissionens genomförandebeslut",
+                ),
+                ("Implementing Decisions", "genomförandebesluten"),
+                ("Implementing Decision", "genomförandebeslut"),
+                ("Commission Decision", "kommissionens beslut"),
+                ("as amended by", "ändrat genom"),
+                (
+                    "EU-UK Trade and Cooperation Agreement",
+                    "handels- och samarbetsavtalet mellan EU och Förenade kungariket",
+                ),
+                ("Article", "artikel"),
+                ("of the published text", "i den offentliggjorda texten"),
+                (" and ", " och "),
+            ] {
+                s = s.replace(en, sv);
+            }
+            s
+        }
+    }
+}
+
+/// An edge's detail, in the report's language. Details are written by the
+/// analysis in English; the ones with a fixed form are said in Swedish.
+pub fn detail(text: &str, lang: Lang) -> String {
+    if lang == Lang::En {
+        return text.to_string();
+    }
+    if let Some(rest) = text.strip_prefix("geolocated: ")
+        && let Some(pct) = rest.strip_suffix("% of its addresses")
+    {
+        return format!(
+            "geolokaliserat: {} % av dess adresser",
+            pct.replace('.', ",")
+        );
+    }
+    text.to_string()
+}
