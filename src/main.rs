@@ -428,8 +428,20 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, String> {
     let before = read_scan_file(&args.before)?;
     let after = read_scan_file(&args.after)?;
     let diff = transfermap::engine::diff::diff(&before, &after);
-    let written =
-        render::diff::write_diff_outputs(&diff, lang, &args.out).map_err(|e| e.to_string())?;
+    let written = render::diff::write_diff_outputs(&diff, Some((&before, &after)), lang, &args.out)
+        .map_err(|e| e.to_string())?;
+    let (b, a) = match lang {
+        Lang::En => ("Before", "After"),
+        Lang::Sv => ("Före", "Efter"),
+    };
+    println!(
+        "{b}: {}.",
+        printable(&render::diff::side_sentence(&before, lang))
+    );
+    println!(
+        "{a}: {}.",
+        printable(&render::diff::side_sentence(&after, lang))
+    );
     let md = render::diff::to_markdown(&diff, lang);
     for line in md
         .lines()
@@ -438,7 +450,12 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, String> {
         println!("{line}");
     }
     println!(
-        "outputs in {}: {}",
+        "{} {}: {}",
+        if lang == Lang::Sv {
+            "utdata i"
+        } else {
+            "outputs in"
+        },
         args.out.display(),
         written.files.join(", ")
     );

@@ -95,10 +95,26 @@ fn the_move_to_exchange_online_adds_us_law_and_removes_the_server_room() {
         dot.contains("#2e7d32") && dot.contains("#c62828"),
         "added and removed drawn differently"
     );
+    let html = std::fs::read_to_string(out.path().join("diff.html")).unwrap();
+    assert!(html.contains("<svg"));
+    // The headline: one sentence per side, then the two board-level maps.
+    let head = md.split("\n- ").next().unwrap();
+    assert!(head.contains("**Before** (scanned "), "{head}");
+    assert!(head.contains("No path to a third country."), "{head}");
     assert!(
-        std::fs::read_to_string(out.path().join("diff.html"))
-            .unwrap()
-            .contains("<svg")
+        head.contains("All mail in Exchange Online, with Microsoft Ireland Operations Ltd, whose United States parent Microsoft Corporation is under CLOUD Act"),
+        "{head}"
+    );
+    assert!(md.find("**After**").unwrap() < md.find("Findings:").unwrap());
+    assert_eq!(
+        html.matches("<figure class=\"map side\">").count(),
+        2,
+        "two board maps"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("Before: No path to a third country."),
+        "{stdout}"
     );
 }
 

@@ -222,7 +222,127 @@ fn item_label(i: &Item) -> String {
     }
 }
 
+/// One side in a sentence: who holds the mail, the law over it and its
+/// status on that side's date, and how many third countries paths reach.
+pub fn side_sentence(scan: &transfermap_model::scan::Scan, lang: Lang) -> String {
+    use crate::legal::describe;
+    let en = lang == Lang::En;
+    let party = |name: &str| scan.parties.iter().find(|p| p.name == name);
+    let mailbox = scan
+        .flows
+        .iter()
+        .find(|f| f.kind == transfermap_model::graph::EdgeKind::DeliversTo)
+        .and_then(|f| f.mailbox.as_ref());
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(entity) = mailbox.and_then(|m| m.provider.as_deref()).and_then(party) {
+        let subject = entity
+            .parent
+            .as_deref()
+            .and_then(party)
+            .filter(|p| !p.laws.is_empty())
+            .unwrap_or(entity);
+        let service = &mailbox.map(|m| m.service.clone()).unwrap_or_default();
+        if subject.laws.is_empty() {
+            parts.push(if en {
+                format!("all mail in {service}, with {}", entity.name)
+            } else {
+                format!("all e-post i {service}, hos {}", entity.name)
+            });
+        } else {
+            let laws: Vec<&str> = subject
+                .laws
+                .iter()
+                .map(|l| l.split(" (").next().unwrap_or(l))
+                .collect();
+            let country = subject
+                .country
+                .as_deref()
+                .map(|c| scan.country_name(c, lang))
+                .unwrap_or_default();
+            let whose = if subject.name == entity.name {
+                if en {
+                    "which is".to_string()
+                } else {
+                    "som".to_string()
+                }
+            } else if en {
+                format!("whose {country} parent {} is", subject.name)
+            } else {
+                format!("vars moderbolag {} ({country})", subject.name)
+            };
+            parts.push(if en {
+                format!(
+                    "all mail in {service}, with {}, {whose} under {}",
+                    entity.name,
+                    laws.join(" and ")
+                )
+            } else {
+                format!(
+                    "all e-post i {service}, hos {}, {whose} lyder under {}",
+                    entity.name,
+                    laws.join(" och ")
+                )
+            });
+            if let Some(code) = subject.country.as_deref()
+                && let Some(d) = scan
+                    .destinations
+                    .iter()
+                    .filter(|d| d.country == code)
+                    .find(|d| d.recipients.contains(&subject.key))
+                    .or_else(|| scan.destinations.iter().find(|d| d.country == code))
+            {
+                parts.push(if en {
+                    format!("on {}: {}", scan.as_of, describe(&d.status, lang))
+                } else {
+                    format!("den {}: {}", scan.as_of, describe(&d.status, lang))
+                });
+            }
+        }
+    }
+    let mut countries: Vec<&str> = scan
+        .destinations
+        .iter()
+        .map(|d| d.country.as_str())
+        .collect();
+    countries.sort();
+    countries.dedup();
+    parts.push(match (countries.len(), en) {
+        (0, true) => "no path to a third country".to_string(),
+        (0, false) => "ingen väg till tredjeland".to_string(),
+        (n, true) => format!(
+            "paths reach {n} third {}",
+            if n == 1 { "country" } else { "countries" }
+        ),
+        (n, false) => format!(
+            "vägar når {n} {}",
+            if n == 1 {
+                "tredjeland"
+            } else {
+                "tredjeländer"
+            }
+        ),
+    });
+    let mut text = parts.join("; ");
+    if let Some(first) = text.get(..1) {
+        text = first.to_uppercase() + &text[1..];
+    }
+    text
+}
+
 pub fn to_markdown(diff: &Diff, lang: Lang) -> String {
+    to_markdown_with(diff, None, lang)
+}
+
+/// The diff as Markdown; with both scans, it opens with one sentence per
+/// side saying what changed for the board.
+pub fn to_markdown_with(
+    diff: &Diff,
+    scans: Option<(
+        &transfermap_model::scan::Scan,
+        &transfermap_model::scan::Scan,
+    )>,
+    lang: Lang,
+) -> String {
     let mut s = String::new();
     let count = |items: &[Item], c: Change| items.iter().filter(|i| i.change == c).count();
     let (title, before, after) = match lang {
@@ -230,6 +350,38 @@ pub fn to_markdown(diff: &Diff, lang: Lang) -> String {
         Lang::Sv => ("Vad som ändrats", "Före", "Efter"),
     };
     let _ = writeln!(s, "# {title}: {}\n", escape(&diff.after.domain));
+    if let Some((b, a)) = scans {
+        let _ = writeln!(
+            s,
+            "**{before}** ({} {}, {} {}): {}.\n\n**{after}** ({} {}, {} {}): {}.\n",
+            if lang == Lang::En {
+                "scanned"
+            } else {
+                "skannad"
+            },
+            diff.before.scanned.format("%Y-%m-%d"),
+            if lang == Lang::En {
+                "legal status as of"
+            } else {
+                "rättsläge per"
+            },
+            diff.before.as_of,
+            escape(&side_sentence(b, lang)),
+            if lang == Lang::En {
+                "scanned"
+            } else {
+                "skannad"
+            },
+            diff.after.scanned.format("%Y-%m-%d"),
+            if lang == Lang::En {
+                "legal status as of"
+            } else {
+                "rättsläge per"
+            },
+            diff.after.as_of,
+            escape(&side_sentence(a, lang)),
+        );
+    }
     let _ = writeln!(
         s,
         "- {before}: {} ({} {}, {})\n- {after}: {} ({} {}, {})\n",
@@ -265,7 +417,7 @@ pub fn to_markdown(diff: &Diff, lang: Lang) -> String {
                 count(&diff.flows, Change::Removed)
             ),
             Lang::Sv => format!(
-                "Fynd: {} tillkommit, {} borttagna, {} ändrade, {} oförändrade. Flöden: {} tillkommit, {} borttagna.",
+                "Fynd: {} nya, {} borttagna, {} ändrade, {} oförändrade. Flöden: {} nya, {} borttagna.",
                 count(f, Change::Added),
                 count(f, Change::Removed),
                 count(f, Change::Changed),
@@ -300,6 +452,10 @@ pub struct DiffWritten {
 /// draws it in time) and `diff.html` into `dir`, each atomically.
 pub fn write_diff_outputs(
     diff: &Diff,
+    scans: Option<(
+        &transfermap_model::scan::Scan,
+        &transfermap_model::scan::Scan,
+    )>,
     lang: Lang,
     dir: &std::path::Path,
 ) -> Result<DiffWritten, crate::RenderError> {
@@ -313,7 +469,7 @@ pub fn write_diff_outputs(
     json.push(b'\n');
     write_atomic(&dir.join("diff.json"), &json)?;
     out.files.push("diff.json");
-    let md = to_markdown(diff, lang);
+    let md = to_markdown_with(diff, scans, lang);
     write_atomic(&dir.join("diff.md"), md.as_bytes())?;
     out.files.push("diff.md");
     let dot_text = to_dot(diff, lang);
@@ -338,7 +494,7 @@ pub fn write_diff_outputs(
         Lang::En => "Green: added · red, dashed: removed · grey: unchanged.",
         Lang::Sv => "Grönt: nya · rött, streckat: borttagna · grått: oförändrade.",
     };
-    let page = crate::html::page(
+    let mut page = crate::html::page(
         &format!("{} — diff", diff.after.domain),
         &md,
         svg.as_ref().ok().map(|v| v.as_slice()),
@@ -346,6 +502,47 @@ pub fn write_diff_outputs(
         None,
         lang,
     );
+    // The two board-level maps side by side, each with its dates, after
+    // the opening sentences.
+    if let Some((b, a)) = scans {
+        let figure = |scan: &transfermap_model::scan::Scan, side: &str| {
+            let text = crate::board::board(scan, lang);
+            match crate::graphviz::layout_cached(&text, crate::graphviz::Output::Svg) {
+                Ok(svg) => format!(
+                    "<figure class=\"map side\"><figcaption>{}</figcaption>{}</figure>",
+                    crate::html::escape(&format!(
+                        "{side} — {} {}, {} {}",
+                        if lang == Lang::En {
+                            "scanned"
+                        } else {
+                            "skannad"
+                        },
+                        scan.started.format("%Y-%m-%d"),
+                        if lang == Lang::En {
+                            "legal status as of"
+                        } else {
+                            "rättsläge per"
+                        },
+                        scan.as_of
+                    )),
+                    crate::html::inline_svg(&svg)
+                ),
+                Err(e) => format!("<p>{}</p>", crate::html::escape(&e.to_string())),
+            }
+        };
+        let (bw, aw) = match lang {
+            Lang::En => ("Before", "After"),
+            Lang::Sv => ("Före", "Efter"),
+        };
+        let pair = format!(
+            "<div class=\"side-by-side\">{}{}</div>",
+            figure(b, bw),
+            figure(a, aw)
+        );
+        if let Some(at) = page.find("<h2") {
+            page.insert_str(at, &pair);
+        }
+    }
     write_atomic(&dir.join("diff.html"), page.as_bytes())?;
     out.files.push("diff.html");
     out.svg_error = svg.err();

@@ -24,6 +24,8 @@ ol li ul { color: var(--muted); font-size: .84rem; overflow-wrap: anywhere; }
 figure.map { margin: 1rem 0 2rem; border: 1px solid var(--line); padding: .5rem; overflow-x: auto; }
 figure.map svg { max-width: 100%; height: auto; }
 figure.map figcaption { color: var(--muted); font-size: .85rem; }
+.side-by-side { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+.side-by-side figure.map { margin: 0; }
 @media print {
   body { font-size: 10.5pt; }
   main { max-width: none; padding: 0; }
@@ -56,7 +58,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// Graphviz's SVG without its XML prolog and doctype, for inline use.
-fn inline_svg(svg: &[u8]) -> String {
+pub fn inline_svg(svg: &[u8]) -> String {
     let text = String::from_utf8_lossy(svg);
     match text.find("<svg") {
         Some(i) => text[i..].to_string(),
