@@ -72,6 +72,6 @@ for r in rows:
 nosvg, alls = by.get("tm-json+md+dot"), by.get("tm-all")
 if nosvg and alls:
     d = num(alls, "wall_s") - num(nosvg, "wall_s")
-    print(f"# SVG (Graphviz dot, one process per domain): {d:.2f} s = {1000 * d / int(alls['domains']):.1f} ms per domain,"
+    print(f"# html, svg and the transfer register over json+md+dot: {d:.2f} s = {1000 * d / int(alls['domains']):.1f} ms per domain,"
           f" {100 * d / num(alls, 'wall_s'):.0f}% of the default run")
 PY
