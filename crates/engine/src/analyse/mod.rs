@@ -195,16 +195,32 @@ fn merge(judged: Vec<Judged>) -> Vec<Vec<Judged>> {
                 j.finding.data = data;
             }
         }
+        // Among equals, the inbound mail's path leads (then clients', then
+        // the rest): the one a reader follows first, mail into the mailboxes.
+        let flow_rank = |j: &Judged| match j.finding.path.first().map(|h| h.edge) {
+            Some(crate::graph::EdgeKind::DeliversTo) => 0u8,
+            Some(crate::graph::EdgeKind::ClientAccess) => 1,
+            _ => 2,
+        };
         g.sort_by(|a, b| {
             let demand = |j: &Judged| u8::MAX - j.finding.status.as_ref().map_or(0, |s| s.demand());
             let (fa, fb) = (&a.finding, &b.finding);
-            (a.artefact, demand(a), &fa.country, &fa.entry, &fa.subject).cmp(&(
-                b.artefact,
-                demand(b),
-                &fb.country,
-                &fb.entry,
-                &fb.subject,
-            ))
+            (
+                a.artefact,
+                demand(a),
+                flow_rank(a),
+                &fa.country,
+                &fa.entry,
+                &fa.subject,
+            )
+                .cmp(&(
+                    b.artefact,
+                    demand(b),
+                    flow_rank(b),
+                    &fb.country,
+                    &fb.entry,
+                    &fb.subject,
+                ))
         });
     }
     out.sort_by(|a, b| {
