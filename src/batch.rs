@@ -153,28 +153,12 @@ pub fn row_from_scan(target: &Target, scan: &Scan, resumed: bool) -> DomainRow {
     let count = |b: Basis| transfers.clone().filter(|f| f.basis == b).count();
     // The mailbox's contracting entity, and the company whose law reaches
     // it (itself, or its parent), as the analysis recorded them.
-    let party = |name: &str| scan.parties.iter().find(|p| p.name == name);
-    let entity = mailbox
-        .as_ref()
-        .and_then(|m| m.provider.as_deref())
-        .and_then(party);
-    let law_party = entity.map(|e| {
-        e.parent
-            .as_deref()
-            .and_then(party)
-            .filter(|p| !p.laws.is_empty())
-            .unwrap_or(e)
-    });
-    let law_party = law_party.filter(|p| !p.laws.is_empty());
-    let mailbox_status = law_party.and_then(|p| {
-        let code = p.country.as_deref()?;
-        scan.destinations
-            .iter()
-            .filter(|d| d.country == code)
-            .find(|d| d.recipients.contains(&p.key))
-            .or_else(|| scan.destinations.iter().find(|d| d.country == code))
-            .map(|d| d.status.clone())
-    });
+    let holder = scan.mail_holder();
+    let entity = holder.and_then(|h| h.entity);
+    let law_party = holder.and_then(|h| h.law_party);
+    let mailbox_status = holder
+        .and_then(|h| h.law_destination)
+        .map(|d| d.status.clone());
     let mut countries_by_basis: BTreeMap<Basis, Vec<String>> = BTreeMap::new();
     for f in &scan.findings {
         for o in f.occurrences().filter(|o| !o.is_artefact()) {

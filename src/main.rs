@@ -479,12 +479,14 @@ fn run_explain(args: ExplainArgs) -> Result<ExitCode, String> {
         reanalyse(&mut scan, &kb, date);
     }
     let lang = Lang::from(args.lang);
-    let country = match &args.country {
-        Some(c) => {
-            let kb = load_maps(args.maps.as_deref(), false)?;
-            Some(resolve_country(&kb, c)?)
-        }
+    // The knowledge base names the countries; read it once, if needed.
+    let kb = match &args.country {
+        Some(_) => Some(load_maps(args.maps.as_deref(), false)?),
         None => None,
+    };
+    let country = match (&args.country, &kb) {
+        (Some(c), Some(kb)) => Some(resolve_country(kb, c)?),
+        _ => None,
     };
     let filter = render::explain::Filter {
         country: country.clone(),
@@ -495,11 +497,8 @@ fn run_explain(args: ExplainArgs) -> Result<ExitCode, String> {
     print!("{out}");
     if matched == 0 {
         let mut why = String::from("no finding matches these filters");
-        if let Some(c) = &country {
-            let eea = load_maps(args.maps.as_deref(), false)
-                .map(|kb| kb.in_eea(c, scan.as_of))
-                .unwrap_or(false);
-            if eea {
+        if let (Some(c), Some(kb)) = (&country, &kb) {
+            if kb.in_eea(c, scan.as_of) {
                 why = format!(
                     "no finding names {c}: it is in the EU/EEA on {}, and a path there is no transfer",
                     scan.as_of

@@ -240,13 +240,7 @@ impl KnowledgeBase {
             .filter_map(|p| p.dpf_certified.as_ref())
             .peekable();
         recorded.peek()?;
-        Some(recorded.any(|c| {
-            Period {
-                from: c.from,
-                until: c.until,
-            }
-            .contains(date)
-        }))
+        Some(recorded.any(|c| c.covers(date)))
     }
 
     /// Evidence item describing a map entry.

@@ -97,6 +97,17 @@ pub struct Certification {
     pub note: Option<String>,
 }
 
+impl Certification {
+    /// Whether the certification covers `date` (both ends included).
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        Period {
+            from: self.from,
+            until: self.until,
+        }
+        .contains(date)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Provider {
     pub id: String,

@@ -481,9 +481,18 @@ impl Demand {
 /// docs/guide.md. A law reached only through a network's holder or its
 /// registration (TM104, TM111) is an indirect exposure: at most low.
 pub fn severity_for(rule: RuleCode, status: &LegalStatus, data: DataCategory) -> Severity {
+    let s = severity_table(Demand::of(status), data);
+    match rule {
+        RuleCode::Tm104 | RuleCode::Tm111 => s.max(Severity::Low),
+        _ => s,
+    }
+}
+
+/// One cell of the severity table: what a status asks against the data.
+pub fn severity_table(demand: Demand, data: DataCategory) -> Severity {
     use DataCategory::*;
     use Severity::*;
-    let s = match (Demand::of(status), data) {
+    match (demand, data) {
         (Demand::Safeguards, MailboxContent | MessageContent) => High,
         (Demand::Safeguards, AccountData | Metadata) => Medium,
         (Demand::Check, MailboxContent) => High,
@@ -491,10 +500,6 @@ pub fn severity_for(rule: RuleCode, status: &LegalStatus, data: DataCategory) ->
         (Demand::Check, Metadata) => Low,
         (Demand::Covered, MailboxContent | MessageContent) => Low,
         (Demand::Covered, AccountData | Metadata) => Info,
-    };
-    match rule {
-        RuleCode::Tm104 | RuleCode::Tm111 => s.max(Low),
-        _ => s,
     }
 }
 

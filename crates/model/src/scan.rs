@@ -278,7 +278,63 @@ pub enum Dpf {
     NotApplicable,
 }
 
+/// Who holds the inbound mail and which third country's law reaches it,
+/// read from what the analysis recorded (flows, parties, destinations).
+#[derive(Debug, Clone, Copy)]
+pub struct MailHolder<'a> {
+    /// The mailbox service inbound mail ends up in.
+    pub mailbox: &'a crate::flow::Mailbox,
+    /// The company that runs it (the contracting entity), when named.
+    pub entity: Option<&'a Party>,
+    /// The company whose third-country law reaches it: the entity itself,
+    /// or its parent when the entity is under that law only through it.
+    pub law_party: Option<&'a Party>,
+    /// The destination of that law's country decided for that party (or,
+    /// failing that, the country's first destination).
+    pub law_destination: Option<&'a Destination>,
+}
+
 impl Scan {
+    /// A party by its name.
+    pub fn party_named(&self, name: &str) -> Option<&Party> {
+        self.parties.iter().find(|p| p.name == name)
+    }
+
+    /// The inbound mail's mailbox, its contracting entity and the law over it.
+    pub fn mail_holder(&self) -> Option<MailHolder<'_>> {
+        let mailbox = self
+            .flows
+            .iter()
+            .filter(|f| f.kind == crate::graph::EdgeKind::DeliversTo)
+            .find_map(|f| f.mailbox.as_ref())?;
+        let entity = mailbox
+            .provider
+            .as_deref()
+            .and_then(|p| self.party_named(p));
+        let law_party = entity
+            .map(|e| {
+                e.parent
+                    .as_deref()
+                    .and_then(|p| self.party_named(p))
+                    .filter(|p| !p.laws.is_empty())
+                    .unwrap_or(e)
+            })
+            .filter(|p| !p.laws.is_empty());
+        let law_destination = law_party.and_then(|p| {
+            let code = p.country.as_deref()?;
+            let of_country = || self.destinations.iter().filter(move |d| d.country == code);
+            of_country()
+                .find(|d| d.recipients.contains(&p.key))
+                .or_else(|| of_country().next())
+        });
+        Some(MailHolder {
+            mailbox,
+            entity,
+            law_party,
+            law_destination,
+        })
+    }
+
     /// The country's name in `lang` (the code when the scan does not name it).
     pub fn country_name(&self, code: &str, lang: crate::Lang) -> String {
         match self.countries.get(code) {

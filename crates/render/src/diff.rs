@@ -222,26 +222,32 @@ fn item_label(i: &Item) -> String {
     }
 }
 
+/// When a side was scanned, and the date its legal status is judged on.
+fn dates(scan: &transfermap_model::scan::Scan, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "scanned {}, legal status as of {}",
+            scan.started.format("%Y-%m-%d"),
+            scan.as_of
+        ),
+        Lang::Sv => format!(
+            "skannad {}, rättsläge per {}",
+            scan.started.format("%Y-%m-%d"),
+            scan.as_of
+        ),
+    }
+}
+
 /// One side in a sentence: who holds the mail, the law over it and its
 /// status on that side's date, and how many third countries paths reach.
 pub fn side_sentence(scan: &transfermap_model::scan::Scan, lang: Lang) -> String {
     use crate::legal::describe;
     let en = lang == Lang::En;
-    let party = |name: &str| scan.parties.iter().find(|p| p.name == name);
-    let mailbox = scan
-        .flows
-        .iter()
-        .find(|f| f.kind == transfermap_model::graph::EdgeKind::DeliversTo)
-        .and_then(|f| f.mailbox.as_ref());
     let mut parts: Vec<String> = Vec::new();
-    if let Some(entity) = mailbox.and_then(|m| m.provider.as_deref()).and_then(party) {
-        let subject = entity
-            .parent
-            .as_deref()
-            .and_then(party)
-            .filter(|p| !p.laws.is_empty())
-            .unwrap_or(entity);
-        let service = &mailbox.map(|m| m.service.clone()).unwrap_or_default();
+    let holder = scan.mail_holder();
+    if let Some((h, entity)) = holder.and_then(|h| Some((h, h.entity?))) {
+        let subject = h.law_party.unwrap_or(entity);
+        let service = &h.mailbox.service;
         if subject.laws.is_empty() {
             parts.push(if en {
                 format!("all mail in {service}, with {}", entity.name)
@@ -283,14 +289,7 @@ pub fn side_sentence(scan: &transfermap_model::scan::Scan, lang: Lang) -> String
                     laws.join(" och ")
                 )
             });
-            if let Some(code) = subject.country.as_deref()
-                && let Some(d) = scan
-                    .destinations
-                    .iter()
-                    .filter(|d| d.country == code)
-                    .find(|d| d.recipients.contains(&subject.key))
-                    .or_else(|| scan.destinations.iter().find(|d| d.country == code))
-            {
+            if let Some(d) = h.law_destination {
                 parts.push(if en {
                     format!("on {}: {}", scan.as_of, describe(&d.status, lang))
                 } else {
@@ -353,32 +352,10 @@ pub fn to_markdown_with(
     if let Some((b, a)) = scans {
         let _ = writeln!(
             s,
-            "**{before}** ({} {}, {} {}): {}.\n\n**{after}** ({} {}, {} {}): {}.\n",
-            if lang == Lang::En {
-                "scanned"
-            } else {
-                "skannad"
-            },
-            diff.before.scanned.format("%Y-%m-%d"),
-            if lang == Lang::En {
-                "legal status as of"
-            } else {
-                "rättsläge per"
-            },
-            diff.before.as_of,
+            "**{before}** ({}): {}.\n\n**{after}** ({}): {}.\n",
+            dates(b, lang),
             escape(&side_sentence(b, lang)),
-            if lang == Lang::En {
-                "scanned"
-            } else {
-                "skannad"
-            },
-            diff.after.scanned.format("%Y-%m-%d"),
-            if lang == Lang::En {
-                "legal status as of"
-            } else {
-                "rättsläge per"
-            },
-            diff.after.as_of,
+            dates(a, lang),
             escape(&side_sentence(a, lang)),
         );
     }
@@ -510,21 +487,7 @@ pub fn write_diff_outputs(
             match crate::graphviz::layout_cached(&text, crate::graphviz::Output::Svg) {
                 Ok(svg) => format!(
                     "<figure class=\"map side\"><figcaption>{}</figcaption>{}</figure>",
-                    crate::html::escape(&format!(
-                        "{side} — {} {}, {} {}",
-                        if lang == Lang::En {
-                            "scanned"
-                        } else {
-                            "skannad"
-                        },
-                        scan.started.format("%Y-%m-%d"),
-                        if lang == Lang::En {
-                            "legal status as of"
-                        } else {
-                            "rättsläge per"
-                        },
-                        scan.as_of
-                    )),
+                    crate::html::escape(&format!("{side} — {}", dates(scan, lang))),
                     crate::html::inline_svg(&svg)
                 ),
                 Err(e) => format!("<p>{}</p>", crate::html::escape(&e.to_string())),

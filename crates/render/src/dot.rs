@@ -326,7 +326,15 @@ fn graph(scan: &Scan, lang: Lang) -> (Graph, usize, usize) {
         // An inferred step says so, and how strongly, on the line itself.
         let inferred = e.edge.inference.is_some();
         if let Some(inf) = &e.edge.inference {
-            label = format!("{label} ({})", inferred_word(inf.strength, lang));
+            let word = if lang == Lang::En {
+                "inferred"
+            } else {
+                "slutsats"
+            };
+            label = format!(
+                "{label} ({word}, {})",
+                crate::words::strength(inf.strength, lang)
+            );
         }
         let slot = drawn
             .entry((sf, st, e.edge.kind))
@@ -352,18 +360,6 @@ fn graph(scan: &Scan, lang: Lang) -> (Graph, usize, usize) {
         node_count,
         edge_count,
     )
-}
-
-fn inferred_word(strength: transfermap_model::graph::Strength, lang: Lang) -> &'static str {
-    use transfermap_model::graph::Strength;
-    match (strength, lang) {
-        (Strength::Strong, Lang::En) => "inferred, strong",
-        (Strength::Medium, Lang::En) => "inferred, medium",
-        (Strength::Weak, Lang::En) => "inferred, weak",
-        (Strength::Strong, Lang::Sv) => "slutsats, stark",
-        (Strength::Medium, Lang::Sv) => "slutsats, medelstark",
-        (Strength::Weak, Lang::Sv) => "slutsats, svag",
-    }
 }
 
 fn edge_attrs(kind: EdgeKind, label: &str, hot: bool) -> Vec<Attribute> {

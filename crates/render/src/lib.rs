@@ -167,7 +167,7 @@ impl Format {
             Format::Detail => "transfer-map-detail.svg",
             Format::Mermaid => "transfer-map.mmd",
             Format::Html => "report.html",
-            Format::Register => "transfer-register.csv",
+            Format::Register => REGISTER_CSV,
         }
     }
 }

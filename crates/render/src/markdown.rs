@@ -980,17 +980,16 @@ fn lead(s: &mut String, scan: &Scan, lang: Lang) {
             "**Skanningen misslyckades**: för lite observerades för att bedöma domänen; inga slutsatser kan dras av den.",
         )),
     }
-    let party = |name: &str| scan.parties.iter().find(|p| p.name == name);
     let inbound = scan.flows.iter().find(|f| f.kind == EdgeKind::DeliversTo);
     let mailbox = inbound.and_then(|f| f.mailbox.as_ref());
-    let mut law_party: Option<&transfermap_model::scan::Party> = None;
     match (inbound, mailbox) {
         (Some(f), Some(m)) => {
             let who = m
                 .provider
                 .as_deref()
                 .map(|p| {
-                    let c = party(p)
+                    let c = scan
+                        .party_named(p)
                         .and_then(|q| q.country.as_deref())
                         .map(|c| format!(" ({})", scan.country_name(c, lang)))
                         .unwrap_or_default();
@@ -1023,7 +1022,6 @@ fn lead(s: &mut String, scan: &Scan, lang: Lang) {
                 ),
             };
             out.push(sentence);
-            law_party = m.provider.as_deref().and_then(party);
         }
         (Some(f), None) => {
             let at: Vec<String> = f.gateways.iter().map(|g| escape(g)).collect();
@@ -1045,22 +1043,23 @@ fn lead(s: &mut String, scan: &Scan, lang: Lang) {
         )),
     }
     // The law over the mailbox provider, through its parent when it has one.
-    if let Some(p) = law_party {
-        let owner = p.parent.as_deref().and_then(party);
-        let subject = owner.filter(|o| !o.laws.is_empty()).unwrap_or(p);
-        if subject.laws.is_empty() {
-            out.push(if en {
-                format!(
-                    "No third country's law over {} is recorded in the knowledge base.",
-                    escape(&p.name)
-                )
-            } else {
-                format!(
-                    "Kunskapsbasen har ingen uppgift om att ett tredjelands lag gäller {}.",
-                    escape(&p.name)
-                )
-            });
+    let holder = scan.mail_holder();
+    match (
+        holder.and_then(|h| h.entity),
+        holder.and_then(|h| h.law_party),
+    ) {
+        (Some(p), None) => out.push(if en {
+            format!(
+                "No third country's law over {} is recorded in the knowledge base.",
+                escape(&p.name)
+            )
         } else {
+            format!(
+                "Kunskapsbasen har ingen uppgift om att ett tredjelands lag gäller {}.",
+                escape(&p.name)
+            )
+        }),
+        (Some(p), Some(subject)) => {
             let laws = escape(&subject.laws.join(", "));
             let country = subject
                 .country
@@ -1092,30 +1091,23 @@ fn lead(s: &mut String, scan: &Scan, lang: Lang) {
                 format!("{via} lyder under {laws}: den lagen kan nå e-postens innehåll var det än lagras.")
             });
             // The status for that country, for this recipient.
-            if let Some(code) = subject.country.as_deref() {
-                let d = scan
-                    .destinations
-                    .iter()
-                    .filter(|d| d.country == code)
-                    .find(|d| d.recipients.contains(&subject.key))
-                    .or_else(|| scan.destinations.iter().find(|d| d.country == code));
-                if let Some(d) = d {
-                    out.push(if en {
-                        format!(
-                            "Legal status on {} for {country}: {}.",
-                            scan.as_of,
-                            escape(&describe(&d.status, lang))
-                        )
-                    } else {
-                        format!(
-                            "Rättsläget den {} för {country}: {}.",
-                            scan.as_of,
-                            escape(&describe(&d.status, lang))
-                        )
-                    });
-                }
+            if let Some(d) = holder.and_then(|h| h.law_destination) {
+                out.push(if en {
+                    format!(
+                        "Legal status on {} for {country}: {}.",
+                        scan.as_of,
+                        escape(&describe(&d.status, lang))
+                    )
+                } else {
+                    format!(
+                        "Rättsläget den {} för {country}: {}.",
+                        scan.as_of,
+                        escape(&describe(&d.status, lang))
+                    )
+                });
             }
         }
+        (None, _) => {}
     }
     // Every third country, and what they ask.
     let mut countries: Vec<&str> = Vec::new();
@@ -1304,8 +1296,7 @@ fn destinations_table(s: &mut String, scan: &Scan, lang: Lang) {
 /// on the path ([`transfermap_model::finding::severity_for`]), shown in
 /// every report so the word means the same thing to every reader.
 fn severity_table(s: &mut String, lang: Lang) {
-    use transfermap_model::finding::{DataCategory, Demand, RuleCode, severity_for};
-    use transfermap_model::legal::LegalStatus;
+    use transfermap_model::finding::{DataCategory, Demand, severity_table};
     let en = lang == Lang::En;
     let _ = writeln!(
         s,
@@ -1324,19 +1315,6 @@ fn severity_table(s: &mut String, lang: Lang) {
             "Ett överföringsfynds allvarlighetsgrad följer av rättsläget på datumet och vilka personuppgifter vägen bär. En lag som bara nås genom ett näts innehavare eller dess registrering (TM104, TM111) är högst låg; noteringar (TM109, TM110, TM201) behåller sin regels allvarlighetsgrad."
         }
     );
-    let example = |d: Demand| match d {
-        Demand::Safeguards => LegalStatus::NoAdequacy {
-            ended: None,
-            ended_on: None,
-        },
-        Demand::Check => LegalStatus::AdequateIf {
-            decision: String::new(),
-            adequacy_id: String::new(),
-            condition: transfermap_model::legal::Condition::WithinScope,
-            met: None,
-        },
-        Demand::Covered => LegalStatus::EuEea,
-    };
     let row_name = |d: Demand| match (d, en) {
         (Demand::Safeguards, true) => "No adequacy, or not certified: safeguards and a TIA needed",
         (Demand::Safeguards, false) => {
@@ -1366,7 +1344,7 @@ fn severity_table(s: &mut String, lang: Lang) {
     for d in Demand::ALL {
         let cells: Vec<&str> = DataCategory::ALL
             .iter()
-            .map(|&c| words::severity(severity_for(RuleCode::Tm101, &example(d), c), lang))
+            .map(|&c| words::severity(severity_table(d, c), lang))
             .collect();
         let _ = writeln!(s, "| {} | {} |", row_name(d), cells.join(" | "));
     }

@@ -31,6 +31,24 @@ pub struct Row {
     pub evidence: String,
 }
 
+impl Row {
+    /// The cells, in the order of [`header`].
+    pub fn cells(&self) -> [&str; 10] {
+        [
+            &self.recipient,
+            &self.role,
+            &self.country,
+            &self.entry,
+            &self.data,
+            &self.status,
+            &self.transfer_tool,
+            &self.subprocessors,
+            &self.findings,
+            &self.evidence,
+        ]
+    }
+}
+
 /// The column titles.
 pub fn header(lang: Lang) -> [&'static str; 10] {
     match lang {
@@ -82,10 +100,29 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
         .iter()
         .filter_map(|f| f.mailbox.as_ref().map(|m| m.service.as_str()))
         .collect();
-    let is_mailbox = |k: &NodeKey| {
-        matches!(k, NodeKey::Service(_)) && mailboxes.contains(&scan.label_of(k).as_str())
+    // Labels looked up once: a merged finding can have hundreds of occurrences.
+    let labels: BTreeMap<&NodeKey, &str> = scan
+        .graph
+        .nodes
+        .iter()
+        .map(|n| (&n.key, n.label.as_str()))
+        .collect();
+    let label_of = |k: &NodeKey| {
+        labels
+            .get(k)
+            .map_or_else(|| k.to_string(), |l| l.to_string())
     };
-    let mut by: BTreeMap<(String, String, String), Row> = BTreeMap::new();
+    let is_mailbox = |k: &NodeKey| {
+        matches!(k, NodeKey::Service(_)) && labels.get(k).is_some_and(|l| mailboxes.contains(l))
+    };
+    // Each row with the findings and evidence IDs gathered for it, in the
+    // order first met.
+    type Gathered = (
+        Row,
+        Vec<String>,
+        Vec<transfermap_model::evidence::EvidenceId>,
+    );
+    let mut by: BTreeMap<(String, String, String), Gathered> = BTreeMap::new();
     for f in &scan.findings {
         for o in f.occurrences().filter(|o| !o.is_artefact()) {
             let (Some(country), Some(status)) = (o.country, o.status) else {
@@ -96,10 +133,10 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
             } else {
                 f.party.as_ref().unwrap_or(o.subject)
             };
-            let recipient = scan.label_of(who_key);
-            let entry = scan.label_of(o.entry);
+            let recipient = label_of(who_key);
+            let entry = label_of(o.entry);
             let key = (recipient.clone(), country.to_string(), entry.clone());
-            let row = by.entry(key).or_insert_with(|| {
+            let (_, findings, evidence) = by.entry(key).or_insert_with(|| {
                 let decl = declared(scan, who_key, &recipient);
                 let role = match (decl, f.rule) {
                     (Some(d), _) => d.role.words(lang).to_string(),
@@ -150,7 +187,7 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
                     .find(|p| &p.key == who_key)
                     .map(|p| p.subprocessors.join("; "))
                     .unwrap_or_default();
-                Row {
+                let row = Row {
                     recipient: recipient.clone(),
                     role,
                     country: format!("{} ({country})", scan.country_name(country, lang)),
@@ -162,44 +199,36 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
                     subprocessors,
                     findings: String::new(),
                     evidence: String::new(),
-                }
+                };
+                (row, Vec::new(), Vec::new())
             });
-            if !row.findings.split(' ').any(|x| x == f.id) {
-                if !row.findings.is_empty() {
-                    row.findings.push(' ');
-                }
-                row.findings.push_str(&f.id);
+            if !findings.contains(&f.id) {
+                findings.push(f.id.clone());
             }
-            let mut ids: Vec<String> = row
-                .evidence
-                .split(' ')
-                .filter(|x| !x.is_empty())
-                .map(String::from)
-                .collect();
-            for h in o.path {
-                for id in h.evidence.iter() {
-                    let id = id.to_string();
-                    if !ids.contains(&id) {
-                        ids.push(id);
-                    }
+            for id in o.path.iter().flat_map(|h| h.evidence.iter()) {
+                if !evidence.contains(&id) {
+                    evidence.push(id);
                 }
             }
-            row.evidence = ids.join(" ");
         }
     }
-    by.into_values().collect()
+    by.into_values()
+        .map(|(mut row, findings, evidence)| {
+            row.findings = findings.join(" ");
+            row.evidence = evidence
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(" ");
+            row
+        })
+        .collect()
 }
 
-/// A cell as text a spreadsheet shows as text: no control characters, and
-/// no leading character that would make a spreadsheet read it as a formula
-/// (DNS data is attacker-controlled).
+/// A cell as text a spreadsheet shows as text: no control characters and
+/// no formula (DNS data is attacker-controlled).
 fn cell(text: &str) -> String {
-    let t = visible(text);
-    if t.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{t}")
-    } else {
-        t
-    }
+    crate::summary::csv_safe(&visible(text))
 }
 
 /// `transfer-register.csv`.
@@ -208,22 +237,7 @@ pub fn csv(scan: &Scan, lang: Lang) -> Result<Vec<u8>, crate::RenderError> {
     let err = |e: csv::Error| crate::RenderError::Register(e.to_string());
     w.write_record(header(lang)).map_err(err)?;
     for r in rows(scan, lang) {
-        w.write_record(
-            [
-                &r.recipient,
-                &r.role,
-                &r.country,
-                &r.entry,
-                &r.data,
-                &r.status,
-                &r.transfer_tool,
-                &r.subprocessors,
-                &r.findings,
-                &r.evidence,
-            ]
-            .map(|c| cell(c)),
-        )
-        .map_err(err)?;
+        w.write_record(r.cells().map(cell)).map_err(err)?;
     }
     w.into_inner()
         .map_err(|e| crate::RenderError::Register(e.to_string()))
@@ -255,19 +269,7 @@ pub fn xlsx(scan: &Scan, lang: Lang) -> Result<Vec<u8>, crate::RenderError> {
     let rows = rows(scan, lang);
     for (i, r) in rows.iter().enumerate() {
         let row = (i + 1) as u32;
-        let cells = [
-            &r.recipient,
-            &r.role,
-            &r.country,
-            &r.entry,
-            &r.data,
-            &r.status,
-            &r.transfer_tool,
-            &r.subprocessors,
-            &r.findings,
-            &r.evidence,
-        ];
-        for (c, text) in cells.iter().enumerate() {
+        for (c, text) in r.cells().iter().enumerate() {
             // Written as strings: never read as a formula.
             sheet
                 .write_string_with_format(row, c as u16, visible(text), &wrap)

@@ -338,7 +338,11 @@ pub fn summary_html(summary: &Summary, lang: Lang) -> String {
         };
         let mailbox = match (&r.mailbox, r.mailbox_inferred) {
             (Some(m), Some(s)) => {
-                format!("{m} ({}: {})", t("inferred", "slutsats"), strength_name(s))
+                format!(
+                    "{m} ({}: {})",
+                    t("inferred", "slutsats"),
+                    crate::words::strength(s, lang)
+                )
             }
             (Some(m), None) => m.clone(),
             (None, _) => "—".into(),

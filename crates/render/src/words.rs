@@ -138,27 +138,7 @@ pub fn strength(s: Strength, lang: Lang) -> &'static str {
 
 /// The kinds of evidence an inference rests on, in words.
 pub fn signals(inf: &Inference, lang: Lang) -> String {
-    signal_words(inf, lang).join(", ")
-}
-
-fn signal_words(inf: &Inference, lang: Lang) -> Vec<&'static str> {
-    inf.signals
-        .iter()
-        .map(|s| match (s, lang) {
-            (Signal::Dkim, Lang::En) => "DKIM selector delegated to it",
-            (Signal::Dkim, Lang::Sv) => "DKIM-väljare delegerad dit",
-            (Signal::Autodiscover, Lang::En) => "autodiscover points there",
-            (Signal::Autodiscover, Lang::Sv) => "autodiscover pekar dit",
-            (Signal::TenantHost, Lang::En) => "the domain's own inbound host there exists",
-            (Signal::TenantHost, Lang::Sv) => "domänens egen inkommande värd där finns",
-            (Signal::SpfInclude, Lang::En) => "SPF includes its senders",
-            (Signal::SpfInclude, Lang::Sv) => "SPF inkluderar dess avsändare",
-        })
-        .collect()
-}
-
-pub fn inference(inf: &Inference, lang: Lang) -> String {
-    let signals: Vec<&str> = inf
+    let words: Vec<&str> = inf
         .signals
         .iter()
         .map(|s| match (s, lang) {
@@ -172,23 +152,18 @@ pub fn inference(inf: &Inference, lang: Lang) -> String {
             (Signal::SpfInclude, Lang::Sv) => "SPF inkluderar dess avsändare",
         })
         .collect();
-    let strength = match (inf.strength, lang) {
-        (Strength::Strong, Lang::En) => "strong",
-        (Strength::Strong, Lang::Sv) => "stark",
-        (Strength::Medium, Lang::En) => "medium",
-        (Strength::Medium, Lang::Sv) => "medelstark",
-        (Strength::Weak, Lang::En) => "weak",
-        (Strength::Weak, Lang::Sv) => "svag",
-    };
+    words.join(", ")
+}
+
+pub fn inference(inf: &Inference, lang: Lang) -> String {
+    let (strength, signals) = (strength(inf.strength, lang), signals(inf, lang));
     match (inf.rule, lang) {
-        (InferenceRule::MailboxBehindGateway, Lang::En) => format!(
-            "inferred: the mailbox behind the gateway ({strength}: {})",
-            signals.join(", ")
-        ),
-        (InferenceRule::MailboxBehindGateway, Lang::Sv) => format!(
-            "slutsats: brevlådan bakom filtret ({strength}: {})",
-            signals.join(", ")
-        ),
+        (InferenceRule::MailboxBehindGateway, Lang::En) => {
+            format!("inferred: the mailbox behind the gateway ({strength}: {signals})")
+        }
+        (InferenceRule::MailboxBehindGateway, Lang::Sv) => {
+            format!("slutsats: brevlådan bakom filtret ({strength}: {signals})")
+        }
     }
 }
 

@@ -81,15 +81,7 @@ fn dpf_of(kb: &KnowledgeBase, id: &str, as_of: NaiveDate) -> Dpf {
     let Some(me) = chain.first() else {
         return Dpf::NotApplicable;
     };
-    let on = |p: &transfermap_maps::Provider| {
-        p.dpf_certified.as_ref().map(|c| {
-            transfermap_maps::Period {
-                from: c.from,
-                until: c.until,
-            }
-            .contains(as_of)
-        })
-    };
+    let on = |p: &transfermap_maps::Provider| p.dpf_certified.as_ref().map(|c| c.covers(as_of));
     if me.country.as_deref() == Some("US") || me.dpf_certified.is_some() {
         return match on(me) {
             Some(true) => Dpf::Certified,
