@@ -127,11 +127,14 @@ struct Job {
     reply: mpsc::Sender<Result<Arc<Vec<u8>>, RenderError>>,
 }
 
-/// The queue of small pictures: a few threads (one per core) each take
-/// the jobs waiting and lay them out in one `dot` process, which reads
-/// many graphs from one input. Starting `dot` costs more than laying out a
-/// board-level map, so a batch of hundreds pays it a few times, not once
-/// per domain. The process is bounded in time like any other.
+/// The queue of small pictures: a few threads (one per core), each with
+/// its own long-lived `dot` ([`Resident`]) that lays out one SVG after
+/// another. Starting `dot` (loading its plugins and fonts) costs several
+/// times more than laying out a board-level map, so a run pays it once per
+/// worker, not once per domain. Each picture is still bounded in time:
+/// one that takes too long gets its process killed, and the next picture
+/// starts a new one. PNGs, rarely asked for, are laid out many to a
+/// process.
 fn queue() -> &'static Mutex<mpsc::Sender<Job>> {
     static QUEUE: std::sync::OnceLock<Mutex<mpsc::Sender<Job>>> = std::sync::OnceLock::new();
     QUEUE.get_or_init(|| {
@@ -141,21 +144,21 @@ fn queue() -> &'static Mutex<mpsc::Sender<Job>> {
         for _ in 0..workers {
             let rx = rx.clone();
             std::thread::spawn(move || {
+                let mut resident: Option<Resident> = None;
                 loop {
                     let jobs = {
                         let Ok(rx) = rx.lock() else { return };
                         let Ok(first) = rx.recv() else { return };
                         let mut jobs = vec![first];
-                        // Whatever else is waiting, or arrives very soon.
                         while jobs.len() < BATCH {
-                            match rx.recv_timeout(Duration::from_millis(2)) {
+                            match rx.try_recv() {
                                 Ok(j) => jobs.push(j),
                                 Err(_) => break,
                             }
                         }
                         jobs
                     };
-                    run_jobs(jobs);
+                    run_jobs(jobs, &mut resident);
                 }
             });
         }
@@ -163,27 +166,181 @@ fn queue() -> &'static Mutex<mpsc::Sender<Job>> {
     })
 }
 
-fn run_jobs(jobs: Vec<Job>) {
-    for output in [Output::Svg, Output::Png] {
-        let (mine, _): (Vec<&Job>, Vec<&Job>) = jobs.iter().partition(|j| j.output == output);
-        if mine.is_empty() {
-            continue;
-        }
-        let texts: Vec<&str> = mine.iter().map(|j| j.text.as_str()).collect();
-        match layout_many(&texts, output) {
-            Ok(outs) => {
-                for (j, out) in mine.iter().zip(outs) {
-                    let _ = j.reply.send(Ok(Arc::new(out)));
-                }
+fn run_jobs(jobs: Vec<Job>, resident: &mut Option<Resident>) {
+    let (svgs, pngs): (Vec<Job>, Vec<Job>) =
+        jobs.into_iter().partition(|j| j.output == Output::Svg);
+    for job in svgs {
+        let _ = job
+            .reply
+            .send(lay_out_resident(resident, &job.text).map(Arc::new));
+    }
+    if pngs.is_empty() {
+        return;
+    }
+    let texts: Vec<&str> = pngs.iter().map(|j| j.text.as_str()).collect();
+    match layout_many(&texts, Output::Png) {
+        Ok(outs) => {
+            for (j, out) in pngs.iter().zip(outs) {
+                let _ = j.reply.send(Ok(Arc::new(out)));
             }
-            // One picture that `dot` refuses must not cost the others theirs.
-            Err(_) => {
-                for j in mine {
-                    let _ = j.reply.send(layout(&j.text, output).map(Arc::new));
-                }
+        }
+        // One picture that `dot` refuses must not cost the others theirs.
+        Err(_) => {
+            for j in &pngs {
+                let _ = j.reply.send(layout(&j.text, Output::Png).map(Arc::new));
             }
         }
     }
+}
+
+/// One SVG from the worker's resident `dot`, starting it when needed. A
+/// picture it cannot finish (a syntax error ends `dot`; a crash) is laid
+/// out again alone, which gives the real reason; one that takes too long
+/// is left out, as with [`layout`].
+fn lay_out_resident(resident: &mut Option<Resident>, text: &str) -> Result<Vec<u8>, RenderError> {
+    if resident
+        .as_ref()
+        .is_none_or(|r| r.laid_out >= RESIDENT_PICTURES)
+    {
+        *resident = Resident::start().ok();
+    }
+    let Some(dot) = resident.as_mut() else {
+        return layout(text, Output::Svg);
+    };
+    match dot.lay_out(text, timeout()) {
+        Ok(svg) => Ok(svg),
+        Err(Stop::TooSlow) => {
+            *resident = None;
+            Err(RenderError::DiagramOmitted(format!(
+                "Graphviz took longer than {} s and was stopped",
+                timeout().as_secs_f64()
+            )))
+        }
+        Err(Stop::Ended) => {
+            *resident = None;
+            layout(text, Output::Svg)
+        }
+    }
+}
+
+/// Pictures one resident `dot` lays out before it is replaced, so that
+/// nothing it keeps between graphs can grow without bound.
+const RESIDENT_PICTURES: usize = 2_000;
+
+/// Why a resident `dot` gave no picture.
+enum Stop {
+    TooSlow,
+    Ended,
+}
+
+/// A `dot -Tsvg` that reads graph after graph from one pipe. `dot` writes
+/// each graph's SVG as soon as it is laid out; after every picture a tiny
+/// numbered end-mark graph is sent, whose title shows where the picture's
+/// output ends (an SVG's text is escaped, so the mark cannot appear in a
+/// picture's output).
+struct Resident {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    chunks: mpsc::Receiver<Vec<u8>>,
+    pending: Vec<u8>,
+    serial: u64,
+    laid_out: usize,
+}
+
+impl Resident {
+    fn start() -> Result<Self, RenderError> {
+        let mut child = Command::new("dot")
+            .arg("-Tsvg")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| RenderError::Graphviz(format!("cannot run `dot`: {e}")))?;
+        let stdin = child.stdin.take().expect("stdin was piped");
+        let mut stdout = child.stdout.take().expect("stdout was piped");
+        let (tx, chunks) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                match stdout.read(&mut buf) {
+                    Ok(0) | Err(_) => {
+                        let _ = tx.send(Vec::new());
+                        return;
+                    }
+                    Ok(n) => {
+                        if tx.send(buf[..n].to_vec()).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        Ok(Resident {
+            child,
+            stdin,
+            chunks,
+            pending: Vec::new(),
+            serial: 0,
+            laid_out: 0,
+        })
+    }
+
+    fn lay_out(&mut self, text: &str, limit: Duration) -> Result<Vec<u8>, Stop> {
+        self.serial += 1;
+        self.laid_out += 1;
+        let name = format!("transfermap_end_{}", self.serial);
+        let input = format!("{text}\ndigraph {name} {{}}\n");
+        if self.stdin.write_all(input.as_bytes()).is_err() || self.stdin.flush().is_err() {
+            return Err(Stop::Ended);
+        }
+        let title = format!("<title>{name}</title>");
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(at) = find(&self.pending, title.as_bytes()) {
+                if let Some(close) = find(&self.pending[at..], b"</svg>") {
+                    let mut end = at + close + b"</svg>".len();
+                    while self.pending.get(end).is_some_and(u8::is_ascii_whitespace) {
+                        end += 1;
+                    }
+                    // The end-mark's own SVG starts at the last XML
+                    // declaration before its title.
+                    let mark = rfind(&self.pending[..at], b"<?xml").unwrap_or(0);
+                    let picture = self.pending[..mark].to_vec();
+                    self.pending.drain(..end);
+                    return if find(&picture, b"<svg").is_some() {
+                        Ok(picture)
+                    } else {
+                        Err(Stop::Ended)
+                    };
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Stop::TooSlow);
+            }
+            match self.chunks.recv_timeout(left) {
+                Ok(chunk) if chunk.is_empty() => return Err(Stop::Ended),
+                Ok(chunk) => self.pending.extend_from_slice(&chunk),
+                Err(mpsc::RecvTimeoutError::Timeout) => return Err(Stop::TooSlow),
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Err(Stop::Ended),
+            }
+        }
+    }
+}
+
+impl Drop for Resident {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
 }
 
 /// Lay several graphs out in one `dot` run; the outputs in input order.
@@ -294,9 +451,45 @@ mod tests {
                 reply: tx,
             },
         ];
-        run_jobs(jobs);
+        run_jobs(jobs, &mut None);
         let results: Vec<_> = rx.iter().collect();
         assert!(results[0].is_ok());
         assert!(results[1].is_err());
+    }
+
+    /// One resident `dot` gives each picture its own SVG, in turn; a graph
+    /// it cannot read ends it, with the reason, and the next picture gets
+    /// a new one; a picture over the time limit is left out.
+    #[test]
+    fn a_resident_dot_lays_out_picture_after_picture() {
+        let mut resident = None;
+        for i in 0..4 {
+            let svg = lay_out_resident(
+                &mut resident,
+                &format!("digraph g {{ n [label=\"p{i}\"] }}"),
+            )
+            .expect("laid out");
+            let svg = String::from_utf8(svg).unwrap();
+            assert_eq!(svg.matches("<svg").count(), 1, "{svg}");
+            assert!(svg.contains(&format!(">p{i}<")), "{svg}");
+            assert!(!svg.contains("transfermap_end_"), "{svg}");
+        }
+        let pid = resident.as_ref().map(|r: &Resident| r.child.id());
+        assert_eq!(
+            resident.as_ref().map(|r| r.laid_out),
+            Some(4),
+            "one process for all four"
+        );
+        let err = lay_out_resident(&mut resident, "digraph { ] }").unwrap_err();
+        assert!(matches!(err, RenderError::Graphviz(_)), "{err}");
+        assert!(err.to_string().contains("syntax"), "{err}");
+        let svg = lay_out_resident(&mut resident, "digraph g { after }").expect("a new process");
+        assert!(String::from_utf8_lossy(&svg).contains(">after<"));
+        assert_ne!(resident.as_ref().map(|r| r.child.id()), pid);
+        let dot = resident.as_mut().unwrap();
+        assert!(matches!(
+            dot.lay_out("digraph g { slow }", Duration::ZERO),
+            Err(Stop::TooSlow)
+        ));
     }
 }
