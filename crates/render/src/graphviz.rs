@@ -296,23 +296,23 @@ impl Resident {
         let title = format!("<title>{name}</title>");
         let deadline = Instant::now() + limit;
         loop {
-            if let Some(at) = find(&self.pending, title.as_bytes()) {
-                if let Some(close) = find(&self.pending[at..], b"</svg>") {
-                    let mut end = at + close + b"</svg>".len();
-                    while self.pending.get(end).is_some_and(u8::is_ascii_whitespace) {
-                        end += 1;
-                    }
-                    // The end-mark's own SVG starts at the last XML
-                    // declaration before its title.
-                    let mark = rfind(&self.pending[..at], b"<?xml").unwrap_or(0);
-                    let picture = self.pending[..mark].to_vec();
-                    self.pending.drain(..end);
-                    return if find(&picture, b"<svg").is_some() {
-                        Ok(picture)
-                    } else {
-                        Err(Stop::Ended)
-                    };
+            if let Some(at) = find(&self.pending, title.as_bytes())
+                && let Some(close) = find(&self.pending[at..], b"</svg>")
+            {
+                let mut end = at + close + b"</svg>".len();
+                while self.pending.get(end).is_some_and(u8::is_ascii_whitespace) {
+                    end += 1;
                 }
+                // The end mark's own SVG starts at the last XML declaration
+                // before its title.
+                let mark = rfind(&self.pending[..at], b"<?xml").unwrap_or(0);
+                let picture = self.pending[..mark].to_vec();
+                self.pending.drain(..end);
+                return if find(&picture, b"<svg").is_some() {
+                    Ok(picture)
+                } else {
+                    Err(Stop::Ended)
+                };
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
