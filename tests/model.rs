@@ -237,6 +237,25 @@ residual_risk = \"accepted by the board\"\nreview_date = \"2027-06-01\"\n\n\
     assert_eq!(&us[1], "sub-processor");
     assert!(us[6].contains("Data Privacy Framework"), "{us:?}");
     assert!(us[9].starts_with('E'), "evidence IDs: {us:?}");
+    // A row per recipient, country and kind of data, not per SPF network
+    // or entry point: the networks a map names go under their service or
+    // vendor, the others are listed in one "not identified" row a country.
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &rows {
+        assert!(
+            r[0].parse::<std::net::IpAddr>().is_err() && !r[0].contains('/')
+                || r[0].starts_with("not identified"),
+            "a network as recipient: {r:?}"
+        );
+        assert!(
+            seen.insert((r[0].to_string(), r[2].to_string(), r[4].to_string())),
+            "repeated row: {r:?}"
+        );
+    }
+    assert!(
+        rows.iter().any(|r| r[3].contains(", ")),
+        "entry points listed together: {rows:?}"
+    );
     // The spreadsheet is a real XLSX (a zip with a worksheet).
     let xlsx = std::fs::read(run.out.path().join("transfer-register.xlsx")).unwrap();
     assert!(xlsx.starts_with(b"PK"));

@@ -140,7 +140,7 @@ pub enum Format {
     /// `report.html`: one self-contained file, diagram embedded, prints as an annex
     Html,
     /// `transfer-register.csv` and `transfer-register.xlsx`: one row per
-    /// recipient, country and entry point
+    /// recipient, country and kind of data
     Register,
 }
 

@@ -1,5 +1,5 @@
-//! The transfer register: one row per recipient, country and entry point,
-//! with its role, the data on the path, the legal status on the date, the
+//! The transfer register: one row per recipient, country and kind of
+//! data, with the recipient's role, the entry points its paths start at, the legal status on the date, the
 //! transfer tool, the sub-processors and the evidence IDs. What the scan
 //! cannot know (role, transfer tool) comes from the organisation's model
 //! (`[[dpia.recipient]]`) or is marked as still to be stated. Written as
@@ -13,6 +13,7 @@ use crate::words;
 use transfermap_model::Lang;
 use transfermap_model::dpia::Recipient;
 use transfermap_model::finding::{DataCategory, RuleCode};
+use transfermap_model::graph::EdgeKind;
 use transfermap_model::key::NodeKey;
 use transfermap_model::scan::Scan;
 
@@ -112,6 +113,14 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
             .get(k)
             .map_or_else(|| k.to_string(), |l| l.to_string())
     };
+    // The service an SPF record belongs to, as the maps recognised it.
+    let part_of: BTreeMap<&NodeKey, &NodeKey> = scan
+        .graph
+        .edges
+        .iter()
+        .filter(|e| e.edge.kind == EdgeKind::PartOf && matches!(e.to, NodeKey::Service(_)))
+        .map(|e| (&e.from, &e.to))
+        .collect();
     let is_mailbox = |k: &NodeKey| {
         matches!(k, NodeKey::Service(_)) && labels.get(k).is_some_and(|l| mailboxes.contains(l))
     };
@@ -121,8 +130,9 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
         Row,
         Vec<String>,
         Vec<transfermap_model::evidence::EvidenceId>,
+        Vec<String>,
     );
-    let mut by: BTreeMap<(String, String, String), Gathered> = BTreeMap::new();
+    let mut by: BTreeMap<(String, String, &str), Gathered> = BTreeMap::new();
     for f in &scan.findings {
         for o in f.occurrences().filter(|o| !o.is_artefact()) {
             let (Some(country), Some(status)) = (o.country, o.status) else {
@@ -131,12 +141,27 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
             let who_key = if f.rule == RuleCode::Tm104 {
                 o.subject
             } else {
-                f.party.as_ref().unwrap_or(o.subject)
+                f.party
+                    .as_ref()
+                    .or_else(|| sender(o.path, o.entry, &part_of))
+                    .unwrap_or(o.subject)
             };
-            let recipient = label_of(who_key);
+            // Networks no map names are one row per country and kind of
+            // data, the networks listed in it, not a row each.
+            let unnamed = matches!(who_key, NodeKey::Range(_) | NodeKey::Address(_));
+            let recipient = if unnamed {
+                if en {
+                    "not identified".to_string()
+                } else {
+                    "inte identifierad".to_string()
+                }
+            } else {
+                label_of(who_key)
+            };
             let entry = label_of(o.entry);
-            let key = (recipient.clone(), country.to_string(), entry.clone());
-            let (_, findings, evidence) = by.entry(key).or_insert_with(|| {
+            let data = words::data_category(DataCategory::of_path(o.path, is_mailbox), lang);
+            let key = (recipient.clone(), country.to_string(), data);
+            let (row, findings, evidence, networks) = by.entry(key).or_insert_with(|| {
                 let decl = declared(scan, who_key, &recipient);
                 let role = match (decl, f.rule) {
                     (Some(d), _) => d.role.words(lang).to_string(),
@@ -191,19 +216,30 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
                     recipient: recipient.clone(),
                     role,
                     country: format!("{} ({country})", scan.country_name(country, lang)),
-                    entry: entry.clone(),
-                    data: words::data_category(DataCategory::of_path(o.path, is_mailbox), lang)
-                        .to_string(),
+                    entry: String::new(),
+                    data: data.to_string(),
                     status: describe(status, lang),
                     transfer_tool: tool,
                     subprocessors,
                     findings: String::new(),
                     evidence: String::new(),
                 };
-                (row, Vec::new(), Vec::new())
+                (row, Vec::new(), Vec::new(), Vec::new())
             });
             if !findings.contains(&f.id) {
                 findings.push(f.id.clone());
+            }
+            if !row.entry.split(", ").any(|e| e == entry) {
+                if !row.entry.is_empty() {
+                    row.entry.push_str(", ");
+                }
+                row.entry.push_str(&entry);
+            }
+            if unnamed {
+                let net = label_of(who_key);
+                if !networks.contains(&net) {
+                    networks.push(net);
+                }
             }
             for id in o.path.iter().flat_map(|h| h.evidence.iter()) {
                 if !evidence.contains(&id) {
@@ -213,7 +249,10 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
         }
     }
     by.into_values()
-        .map(|(mut row, findings, evidence)| {
+        .map(|(mut row, findings, evidence, networks)| {
+            if !networks.is_empty() {
+                row.recipient = format!("{}: {}", row.recipient, networks.join(", "));
+            }
             row.findings = findings.join(" ");
             row.evidence = evidence
                 .iter()
@@ -223,6 +262,32 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
             row
         })
         .collect()
+}
+
+/// Who a path without a contracting party reaches: the last service or
+/// company on it, else the service whose SPF record it passes through,
+/// else the last SPF record included from another domain. A register row
+/// per SPF network (Microsoft's 40, Google's 20) would bury the decision
+/// (which vendor may send the organisation's mail) under its addresses;
+/// the networks stay in the evidence.
+fn sender<'a>(
+    path: &'a [transfermap_model::finding::Hop],
+    entry: &NodeKey,
+    part_of: &BTreeMap<&'a NodeKey, &'a NodeKey>,
+) -> Option<&'a NodeKey> {
+    let nodes = || path.iter().rev().map(|h| &h.to);
+    nodes()
+        .find(|k| {
+            matches!(
+                k,
+                NodeKey::Service(_)
+                    | NodeKey::Provider(_)
+                    | NodeKey::Subprocessor(_)
+                    | NodeKey::Operator(_)
+            )
+        })
+        .or_else(|| nodes().find_map(|k| part_of.get(k).copied()))
+        .or_else(|| nodes().find(|k| matches!(k, NodeKey::Spf(_)) && *k != entry))
 }
 
 /// A cell as text a spreadsheet shows as text: no control characters and
@@ -248,6 +313,9 @@ pub fn xlsx(scan: &Scan, lang: Lang) -> Result<Vec<u8>, crate::RenderError> {
     use rust_xlsxwriter::{Format, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| crate::RenderError::Register(e.to_string());
     let mut book = Workbook::new();
+    // A register is a few kilobytes of text: the fastest deflate level
+    // costs a few per cent in size and a third of the time.
+    book.set_zip_compression_level(1);
     let sheet = book.add_worksheet();
     sheet
         .set_name(if lang == Lang::En {
