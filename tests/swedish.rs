@@ -54,6 +54,9 @@ fn english_phrases() -> Vec<String> {
             "to fill in",
             "of its addresses",
             "Förenta staterna",
+            "e-mail of",
+            " addresses (",
+            " networks (",
         ]
         .map(String::from),
     );

@@ -423,12 +423,18 @@ impl View {
             let (key, label, node_kind) = match kind {
                 EdgeKind::Authorises => (
                     format!("ranges:{owner}"),
-                    format!("{} networks ({})", members.len(), owner.value()),
+                    match lang {
+                        Lang::En => format!("{} networks ({})", members.len(), owner.value()),
+                        Lang::Sv => format!("{} nät ({})", members.len(), owner.value()),
+                    },
                     NodeKind::AddressRange,
                 ),
                 _ => (
                     format!("addresses:{owner}"),
-                    format!("{} addresses ({})", members.len(), owner.value()),
+                    match lang {
+                        Lang::En => format!("{} addresses ({})", members.len(), owner.value()),
+                        Lang::Sv => format!("{} adresser ({})", members.len(), owner.value()),
+                    },
                     NodeKind::Address,
                 ),
             };
@@ -452,10 +458,7 @@ impl View {
                     Drawn {
                         kind: n.kind,
                         // A country in the report's language, as its cluster.
-                        label: match &n.key {
-                            NodeKey::Country(code) => scan.country_name(code, lang),
-                            _ => n.label.clone(),
-                        },
+                        label: crate::words::node_label(scan, &n.key, lang),
                         country: n.country.clone(),
                     },
                 );

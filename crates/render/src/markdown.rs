@@ -9,7 +9,7 @@ use crate::text::visible;
 use crate::words;
 use transfermap_model::Lang;
 use transfermap_model::evidence::EvidenceId;
-use transfermap_model::finding::{Finding, Hop, Note};
+use transfermap_model::finding::{Artefact, Finding, Hop, Note};
 use transfermap_model::graph::EdgeKind;
 use transfermap_model::key::NodeKey;
 use transfermap_model::legal::LegalStatus;
@@ -92,6 +92,7 @@ struct Words {
     route: &'static str,
     reaches: &'static str,
     artefact_only: &'static str,
+    tiny_share: &'static str,
     evidence_also: &'static str,
     mailboxes: &'static str,
     mailbox_unknown: &'static str,
@@ -149,6 +150,7 @@ const EN: Words = Words {
     route: "Route",
     reaches: "then",
     artefact_only: " — possibly a database artefact only (see the route)",
+    tiny_share: "†: possibly a database artefact: so small a share of the network's addresses is placed there; not a reason for safeguards by itself",
     evidence_also: "Also (shown above, or in scan.json)",
     mailboxes: "Mailboxes",
     mailbox_unknown: "not known: no record shows whether the MX host keeps the mail or passes it on",
@@ -206,6 +208,7 @@ const SV: Words = Words {
     route: "Väg",
     reaches: "sedan",
     artefact_only: " — möjligen bara ett fel i databasen (se vägen)",
+    tiny_share: "†: möjligen ett fel i databasen: så liten andel av nätets adresser placeras där; inte i sig ett skäl för skyddsåtgärder",
     evidence_also: "Även (ovan, eller i scan.json)",
     mailboxes: "Brevlådor",
     mailbox_unknown: "okänt: ingen post visar om MX-värden behåller posten eller skickar den vidare",
@@ -822,10 +825,7 @@ fn hop_line(scan: &Scan, hop: &Hop, lang: Lang) -> String {
     if let Some(inf) = &hop.inference {
         edge = format!("{edge}; {}", escape(&words::inference(inf, lang)));
     }
-    let name = |k: &NodeKey| match k {
-        NodeKey::Country(code) => scan.country_name(code, lang),
-        _ => label_of(scan, k),
-    };
+    let name = |k: &NodeKey| words::node_label(scan, k, lang);
     format!(
         "{} —*{}*→ {}",
         escape(&name(&hop.from)),
@@ -936,15 +936,57 @@ fn paths(s: &mut String, scan: &Scan, lang: Lang) {
             if many {
                 let _ = writeln!(s, "{} {}:\n", w.route, n + 1);
             }
-            for (i, hop) in prefix.iter().enumerate() {
+            // The first steps a route shares with an earlier one are named,
+            // not repeated: Microsoft's 40 SPF networks are 40 routes that
+            // differ in their last one or two steps.
+            let (same_as, shared) = routes[..n]
+                .iter()
+                .enumerate()
+                .map(|(m, (p, _))| {
+                    (
+                        m,
+                        p.iter()
+                            .zip(prefix.iter())
+                            .take_while(|(a, b)| a == b)
+                            .count(),
+                    )
+                })
+                .max_by_key(|&(m, k)| (k, std::cmp::Reverse(m)))
+                .filter(|&(_, k)| k >= 2)
+                .unwrap_or((0, 0));
+            if shared > 0 {
+                let _ = writeln!(s, "{}\n", same_steps(shared, same_as + 1, lang));
+            }
+            for (i, hop) in prefix.iter().enumerate().skip(shared) {
                 let _ = writeln!(s, "{}. {}", i + 1, hop_line(scan, hop, lang));
                 evidence_lines(s, scan, hop, &mut shown, lang);
             }
             let step = prefix.len() + 1;
-            for (hop, note) in lasts {
-                let mut line = hop_line(scan, hop, lang);
-                if lasts.len() > 1
-                    && let Some(n @ Note::PossibleArtefact { .. }) = note
+            // Last steps from the same node, by the same kind of edge on the
+            // same evidence (a network geolocated in many countries) are one
+            // line.
+            let mut groups: Vec<Vec<(&Hop, Option<&Note>)>> = Vec::new();
+            for &(hop, note) in lasts {
+                match groups.iter_mut().find(|g| {
+                    let h = g[0].0;
+                    h.from == hop.from
+                        && h.edge == hop.edge
+                        && h.evidence == hop.evidence
+                        && h.inference == hop.inference
+                }) {
+                    Some(g) => g.push((hop, note)),
+                    None => groups.push(vec![(hop, note)]),
+                }
+            }
+            for group in &groups {
+                let (mut line, tiny) = if group.len() == 1 {
+                    (hop_line(scan, group[0].0, lang), false)
+                } else {
+                    grouped_line(scan, group, lang)
+                };
+                if group.len() == 1
+                    && lasts.len() > 1
+                    && let Some(n @ Note::PossibleArtefact { .. }) = group[0].1
                 {
                     line = format!("{line} — {}", escape(&words::note(n, lang)));
                 }
@@ -953,11 +995,70 @@ fn paths(s: &mut String, scan: &Scan, lang: Lang) {
                 } else {
                     let _ = writeln!(s, "{step}. ({}) {line}", w.reaches);
                 }
-                evidence_lines(s, scan, hop, &mut shown, lang);
+                if tiny {
+                    let _ = writeln!(s, "   - {}", w.tiny_share);
+                }
+                evidence_lines(s, scan, group[0].0, &mut shown, lang);
             }
             s.push('\n');
         }
     }
+}
+
+/// "Steps 1–3 as in route 2." for a route's first steps.
+fn same_steps(steps: usize, route: usize, lang: Lang) -> String {
+    match (lang, steps) {
+        (Lang::En, 1) => format!("Step 1 as in route {route}."),
+        (Lang::En, _) => format!("Steps 1–{steps} as in route {route}."),
+        (Lang::Sv, 1) => format!("Steg 1 som i väg {route}."),
+        (Lang::Sv, _) => format!("Steg 1–{steps} som i väg {route}."),
+    }
+}
+
+/// Several last steps from one node by one kind of edge, as one line:
+/// `40.107.0.0/16 —located in→ India (4.30 % …); Mexico (1.95 % …)`.
+fn grouped_line(scan: &Scan, group: &[(&Hop, Option<&Note>)], lang: Lang) -> (String, bool) {
+    let first = group[0].0;
+    let mut edge = words::edge(first.edge, lang).to_string();
+    if let Some(inf) = &first.inference {
+        edge = format!("{edge}; {}", escape(&words::inference(inf, lang)));
+    }
+    let name = |k: &NodeKey| words::node_label(scan, k, lang);
+    let ends: Vec<String> = group
+        .iter()
+        .map(|(hop, note)| {
+            let mut end = escape(&name(&hop.to));
+            if let Some(d) = &hop.detail {
+                end = format!("{end} ({})", escape(&words::detail(d, lang)));
+            }
+            match note {
+                // A small share is marked, and explained once below the line.
+                Some(Note::PossibleArtefact {
+                    why: Artefact::TinyShare { .. },
+                }) => end.push_str(" †"),
+                Some(n @ Note::PossibleArtefact { .. }) => {
+                    end = format!("{end} — {}", escape(&words::note(n, lang)));
+                }
+                _ => {}
+            }
+            end
+        })
+        .collect();
+    let line = format!(
+        "{} —*{}*→ {}",
+        escape(&name(&first.from)),
+        edge,
+        ends.join("; ")
+    );
+    let tiny = group.iter().any(|(_, n)| {
+        matches!(
+            n,
+            Some(Note::PossibleArtefact {
+                why: Artefact::TinyShare { .. }
+            })
+        )
+    });
+    (line, tiny)
 }
 
 /// The opening: three to six plain sentences a board can act on — who

@@ -43,10 +43,7 @@ pub fn to_mermaid(scan: &Scan, lang: transfermap_model::Lang) -> String {
         .map(|(i, n)| (&n.key, format!("n{i}")))
         .collect();
     for n in &scan.graph.nodes {
-        let text = match &n.key {
-            transfermap_model::key::NodeKey::Country(code) => scan.country_name(code, lang),
-            _ => n.label.clone(),
-        };
+        let text = crate::words::node_label(scan, &n.key, lang);
         let _ = writeln!(s, "  {}", shape(n.kind, &ids[&n.key], &label(&text)));
     }
     let hot: std::collections::BTreeSet<(&transfermap_model::key::NodeKey, _)> = scan

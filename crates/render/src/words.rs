@@ -301,6 +301,23 @@ fn unattributed(
 }
 
 /// An edge of the graph in words, as a path step shows it.
+/// A node's name in the output's language: countries by their name in it,
+/// the organisation's e-mail ("e-post för …"); other nodes are named by
+/// their data (host names, companies, services).
+pub fn node_label(
+    scan: &transfermap_model::scan::Scan,
+    key: &transfermap_model::key::NodeKey,
+    lang: Lang,
+) -> String {
+    use transfermap_model::key::NodeKey;
+    match (key, lang) {
+        (NodeKey::Country(code), _) => scan.country_name(code, lang),
+        (NodeKey::PersonalData(domain), Lang::Sv) => format!("e-post för {domain}"),
+        (NodeKey::PersonalData(domain), Lang::En) => format!("e-mail of {domain}"),
+        _ => scan.label_of(key),
+    }
+}
+
 pub fn edge(kind: transfermap_model::graph::EdgeKind, lang: Lang) -> &'static str {
     use transfermap_model::graph::EdgeKind::*;
     match lang {
