@@ -562,8 +562,14 @@ fn run_spf_check(args: SpfCheckArgs) -> Result<ExitCode, String> {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    // Writing a domain's outputs runs on the blocking pool (it waits for
+    // Graphviz). The pool's default of 512 threads would, in a batch, start
+    // one per domain in flight, each with its own allocator heap and
+    // stack; a few per core keep the CPUs busy and the memory warm.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(cores * 4)
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }

@@ -81,9 +81,152 @@ pub struct Finding {
     pub data: Option<DataCategory>,
     /// The same thing to decide met elsewhere: other entry points, other
     /// servers or networks, each with its own path and evidence. `entry`,
-    /// `subject`, `path` and `note` above are the first of them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// `subject`, `path` and `note` above are the first of them. As
+    /// written, each occurrence's `path` leaves out the first `same` steps
+    /// it shares with the occurrence before it ([`also_wire`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "also_wire")]
+    #[schemars(with = "Vec<also_wire::Wire>")]
     pub also: Vec<Occurrence>,
+}
+
+/// How `also` is written: a merged finding's occurrences mostly share
+/// their first steps (Microsoft's 40 SPF networks are reached through the
+/// same three records, each network placed in up to 30 countries), and
+/// writing every path whole made `scan.json` of an Exchange Online domain
+/// mostly repetition. Each occurrence names an earlier one (`like`, by
+/// its index in `also`; absent: the one just before) and how many leading
+/// steps it shares with it (`same`), and writes only the rest; read back,
+/// every occurrence has its whole path again.
+pub mod also_wire {
+    use super::{Hop, LegalStatus, NodeKey, Note, Occurrence};
+    use serde::de::Error as _;
+    use serde::ser::SerializeSeq;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// One occurrence as written.
+    #[derive(Deserialize, schemars::JsonSchema)]
+    #[schemars(rename = "Occurrence")]
+    pub struct Wire {
+        /// The node where the data enters the path.
+        pub entry: NodeKey,
+        /// The node that is in, or under the law of, the third country.
+        pub subject: NodeKey,
+        /// ISO code of the third country, when a transfer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub country: Option<String>,
+        /// Its legal status on `as_of`, when a transfer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub status: Option<LegalStatus>,
+        /// The index in `also` of the earlier occurrence whose first steps
+        /// this one shares; absent: the one just before it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub like: Option<usize>,
+        /// How many first steps of the path are those of that occurrence
+        /// (0, or absent, for none).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        pub same: usize,
+        /// The rest of the steps, after the `same` shared ones.
+        pub path: Vec<Hop>,
+        /// What this occurrence is about, beyond its path.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub note: Option<Note>,
+    }
+
+    #[derive(Serialize)]
+    struct WireRef<'a> {
+        entry: &'a NodeKey,
+        subject: &'a NodeKey,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        country: &'a Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        status: &'a Option<LegalStatus>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        like: Option<usize>,
+        #[serde(skip_serializing_if = "is_zero")]
+        same: usize,
+        path: &'a [Hop],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: &'a Option<Note>,
+    }
+
+    fn is_zero(n: &usize) -> bool {
+        *n == 0
+    }
+
+    /// How far back an occurrence looks for the one it shares most with:
+    /// a merged finding can have thousands of occurrences.
+    const LOOK_BACK: usize = 64;
+
+    fn shared(a: &[Hop], b: &[Hop]) -> usize {
+        a.iter().zip(b).take_while(|(x, y)| x == y).count()
+    }
+
+    pub fn serialize<S: Serializer>(also: &[Occurrence], s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(also.len()))?;
+        for (i, o) in also.iter().enumerate() {
+            // The earlier occurrence sharing the most first steps; the
+            // nearest one among equals.
+            let most = o.path.len().saturating_sub(1);
+            let mut like = None;
+            let mut same = 0;
+            for j in (i.saturating_sub(LOOK_BACK)..i).rev() {
+                let k = shared(&also[j].path, &o.path);
+                if k > same {
+                    (like, same) = (Some(j), k);
+                }
+                // All but the last step is as much as two occurrences of
+                // one finding share.
+                if same >= most {
+                    break;
+                }
+            }
+            seq.serialize_element(&WireRef {
+                entry: &o.entry,
+                subject: &o.subject,
+                country: &o.country,
+                status: &o.status,
+                like: like.filter(|&j| j + 1 != i),
+                same,
+                path: &o.path[same..],
+                note: &o.note,
+            })?;
+        }
+        seq.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Occurrence>, D::Error> {
+        let wires: Vec<Wire> = Vec::deserialize(d)?;
+        let mut out: Vec<Occurrence> = Vec::with_capacity(wires.len());
+        for (i, w) in wires.into_iter().enumerate() {
+            let before = match w.like {
+                Some(j) if j >= i => {
+                    return Err(D::Error::custom(format!(
+                        "occurrence {i} is like occurrence {j}, which is not before it"
+                    )));
+                }
+                Some(j) => out[j].path.as_slice(),
+                None => out.last().map_or(&[][..], |o| o.path.as_slice()),
+            };
+            if w.same > before.len() {
+                return Err(D::Error::custom(format!(
+                    "occurrence {i} shares {} steps with one that has {}",
+                    w.same,
+                    before.len()
+                )));
+            }
+            let mut path = before[..w.same].to_vec();
+            path.extend(w.path);
+            out.push(Occurrence {
+                entry: w.entry,
+                subject: w.subject,
+                country: w.country,
+                status: w.status,
+                path,
+                note: w.note,
+            });
+        }
+        Ok(out)
+    }
 }
 
 /// One more place a finding is met: where the data enters, what it
@@ -745,5 +888,73 @@ mod tests {
         }
         assert_eq!(RuleCode::parse("tm103"), Some(RuleCode::Tm103));
         assert_eq!(RuleCode::parse("TM999"), None);
+    }
+
+    fn hop(from: &str, to: &str) -> Hop {
+        Hop {
+            from: from.parse().unwrap(),
+            to: to.parse().unwrap(),
+            edge: EdgeKind::Authorises,
+            detail: None,
+            evidence: EvidenceIds::one(crate::evidence::EvidenceId(1)),
+            inference: None,
+        }
+    }
+
+    #[derive(Serialize, Deserialize)]
+    struct Also {
+        #[serde(with = "also_wire")]
+        also: Vec<Occurrence>,
+    }
+
+    /// Occurrences that share their first steps are written once and read
+    /// back whole; a `like` or `same` that points nowhere is an error, not
+    /// a panic (scan.json is input to `explain` and `diff`).
+    #[test]
+    fn shared_steps_are_written_once_and_read_back_whole() {
+        let base = [hop("data:a.se", "spf:a.se"), hop("spf:a.se", "spf:b.com")];
+        let occ = |tail: &[Hop]| Occurrence {
+            entry: "spf:a.se".parse().unwrap(),
+            subject: "country:US".parse().unwrap(),
+            country: Some("US".into()),
+            status: None,
+            path: base.iter().cloned().chain(tail.iter().cloned()).collect(),
+            note: None,
+        };
+        let r1 = hop("spf:b.com", "range:192.0.2.0/24");
+        let r2 = hop("spf:b.com", "range:198.51.100.0/24");
+        let also = vec![
+            occ(&[r1.clone(), hop("range:192.0.2.0/24", "country:US")]),
+            occ(&[r2.clone(), hop("range:198.51.100.0/24", "country:US")]),
+            occ(&[r1.clone(), hop("range:192.0.2.0/24", "country:CA")]),
+            Occurrence {
+                path: vec![hop("data:a.se", "host:mx.a.se")],
+                ..occ(&[])
+            },
+        ];
+        let json = serde_json::to_value(Also { also: also.clone() }).unwrap();
+        let wire = json["also"].as_array().unwrap();
+        assert!(wire[0].get("same").is_none());
+        assert_eq!(wire[1]["same"], 2);
+        assert!(wire[1].get("like").is_none(), "the one before: no `like`");
+        assert_eq!(wire[2]["like"], 0, "{json}");
+        assert_eq!(wire[2]["same"], 3);
+        assert_eq!(wire[2]["path"].as_array().unwrap().len(), 1);
+        assert!(wire[3].get("same").is_none(), "nothing shared");
+        let back: Also = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back.also, also);
+        for (at, field, bad) in [
+            (1, "same", 99),
+            (2, "like", 2),
+            (2, "like", 7),
+            (0, "same", 1),
+        ] {
+            let mut broken = json.clone();
+            broken["also"][at][field] = bad.into();
+            let err = serde_json::from_value::<Also>(broken)
+                .err()
+                .expect("refused");
+            assert!(err.to_string().contains("occurrence"), "{err}");
+        }
     }
 }

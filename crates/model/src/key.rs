@@ -11,8 +11,8 @@ use std::str::FromStr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
 pub enum NodeKey {
     /// The organisation (its mail domain).
     Organisation(String),
@@ -138,9 +138,40 @@ impl NodeKey {
     }
 }
 
+/// Written as its text (`host:mx1.example.se`), formatted straight into
+/// the output: a scan writes tens of thousands of keys.
+impl Serialize for NodeKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl fmt::Display for NodeKey {
+    // Without going through `value()`: keys are formatted tens of
+    // thousands of times a scan, and a copy of each is wasted.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.prefix(), self.value())
+        f.write_str(self.prefix())?;
+        match self {
+            NodeKey::Address(ip) => fmt::Display::fmt(ip, f),
+            NodeKey::Range(net) => fmt::Display::fmt(net, f),
+            NodeKey::Network(n) => fmt::Display::fmt(n, f),
+            NodeKey::Organisation(s)
+            | NodeKey::PersonalData(s)
+            | NodeKey::Host(s)
+            | NodeKey::Domain(s)
+            | NodeKey::Spf(s)
+            | NodeKey::Dkim(s)
+            | NodeKey::Token(s)
+            | NodeKey::Service(s)
+            | NodeKey::Provider(s)
+            | NodeKey::Subprocessor(s)
+            | NodeKey::Operator(s)
+            | NodeKey::Site(s)
+            | NodeKey::ModelSite(s)
+            | NodeKey::Component(s)
+            | NodeKey::Country(s)
+            | NodeKey::Regime(s) => f.write_str(s),
+        }
     }
 }
 

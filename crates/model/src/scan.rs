@@ -24,7 +24,9 @@ pub const SCAN_FORMAT: &str = "transfermap-scan";
 /// not observed, destinations, countries and parties decided by the analysis.
 /// 3: a party's DPF standing (`dpf`, its own or its US parent's), the
 /// interim legal status, sub-processors' processing and incorporation apart.
-pub const SCAN_FORMAT_VERSION: u32 = 3;
+/// 4: a merged finding's occurrences (`also`) write only the steps after
+/// those they share with an earlier one (`like`, `same`).
+pub const SCAN_FORMAT_VERSION: u32 = 4;
 
 /// The organisation's model a scan merged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

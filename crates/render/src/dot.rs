@@ -206,11 +206,17 @@ pub fn diagram(scan: &Scan, lang: Lang) -> Diagram {
 /// The diagram, and how many nodes and edges it draws.
 fn graph(scan: &Scan, lang: Lang) -> (Graph, usize, usize) {
     let zones = zones(scan);
-    let on_path: BTreeSet<(String, String)> = scan
+    // Borrowed keys: a merged finding's occurrences repeat the same steps
+    // hundreds of times.
+    let on_path: BTreeSet<(&NodeKey, &NodeKey)> = scan
         .findings
         .iter()
         .flat_map(|f| f.occurrences().flat_map(|o| o.path.iter()))
-        .map(|h| (h.from.to_string(), h.to.to_string()))
+        .map(|h| (&h.from, &h.to))
+        .collect();
+    let on_path_text: Vec<(String, String)> = on_path
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
     let title = match lang {
         Lang::En => format!(
@@ -241,7 +247,7 @@ fn graph(scan: &Scan, lang: Lang) -> (Graph, usize, usize) {
         ])),
     ];
     let view = View::new(scan, &zones, lang);
-    let hot_shown: BTreeSet<&str> = on_path
+    let hot_shown: BTreeSet<&str> = on_path_text
         .iter()
         .flat_map(|(a, b)| [view.shown(a), view.shown(b)])
         .collect();
@@ -312,8 +318,8 @@ fn graph(scan: &Scan, lang: Lang) -> (Graph, usize, usize) {
     // Edges: collapsed nodes share their edges; each is drawn once (hot wins).
     let mut drawn: BTreeMap<(String, String, EdgeKind), (String, bool, bool)> = BTreeMap::new();
     for e in &scan.graph.edges {
+        let hot = on_path.contains(&(&e.from, &e.to));
         let (from, to) = (e.from.to_string(), e.to.to_string());
-        let hot = on_path.contains(&(from.clone(), to.clone()));
         let (sf, st) = (view.shown(&from).to_string(), view.shown(&to).to_string());
         let collapsed = sf != from || st != to;
         let mut label = crate::words::edge(e.edge.kind, lang).to_string();

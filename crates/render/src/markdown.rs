@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use crate::legal::describe;
-use crate::text::visible;
 use crate::words;
 use transfermap_model::Lang;
 use transfermap_model::evidence::EvidenceId;
@@ -19,9 +18,13 @@ use transfermap_model::scan::{Dpf, Scan, ScanStatus, Unobserved};
 /// through): nothing from DNS can open a link, a tag, a table cell or a
 /// code span, and it stays on one line.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let shown = visible(text);
-    for c in shown.chars().take(500) {
+    let shown = crate::text::visible_cow(text);
+    let mut out = String::with_capacity(shown.len() + 8);
+    for (n, c) in shown.chars().enumerate() {
+        if n == 500 {
+            out.push('…');
+            break;
+        }
         match c {
             // A backslash escapes any ASCII punctuation in CommonMark; the
             // text stays readable as plain text too. Parentheses, quotes
@@ -35,9 +38,6 @@ pub fn escape(text: &str) -> String {
             c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
-    }
-    if shown.chars().count() > 500 {
-        out.push('…');
     }
     out
 }

@@ -24,8 +24,13 @@ pub fn is_invisible(c: char) -> bool {
 /// `text` with every invisible character written as `<U+XXXX>`. Newlines
 /// and tabs are invisible too: callers that keep lines split them first.
 pub fn visible(text: &str) -> String {
+    visible_cow(text).into_owned()
+}
+
+/// [`visible`], borrowing the text when nothing in it needs showing.
+pub fn visible_cow(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(is_invisible) {
-        return text.to_string();
+        return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
@@ -35,7 +40,7 @@ pub fn visible(text: &str) -> String {
             out.push(c);
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// For a terminal: [`visible`], so that no escape sequence or bidi control
