@@ -302,7 +302,18 @@ fn tiny_shares_and_lone_misplaced_addresses_are_possible_artefacts() {
     assert!(
         report.contains("possibly a database artefact: the network's holder is registered in SE")
     );
-    assert!(report.contains("possibly a database artefact: only 0.39%"));
+    // The tiny share is marked where its country is named, among the
+    // network's other placements, and what the mark means is said once
+    // under the line.
+    let line = report
+        .lines()
+        .find(|l| l.contains("Brazil (geolocated: 0.39% of its addresses)"))
+        .unwrap_or_else(|| panic!("the Brazil placement: {report}"));
+    assert!(
+        line.contains("Brazil (geolocated: 0.39% of its addresses) †"),
+        "{line}"
+    );
+    assert!(report.contains("   - †: possibly a database artefact: so small a share"));
 }
 
 #[test]
