@@ -83,7 +83,7 @@ pub struct Finding {
     /// servers or networks, each with its own path and evidence. `entry`,
     /// `subject`, `path` and `note` above are the first of them. As
     /// written, each occurrence's `path` leaves out the first `same` steps
-    /// it shares with the occurrence before it ([`also_wire`]).
+    /// it shares with an earlier occurrence (`like`; [`also_wire`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty", with = "also_wire")]
     #[schemars(with = "Vec<also_wire::Wire>")]
     pub also: Vec<Occurrence>,
@@ -103,20 +103,11 @@ pub mod also_wire {
     use serde::ser::SerializeSeq;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    /// One occurrence as written.
+    /// One occurrence as written: the occurrence, whose `path` holds only
+    /// the steps after the `same` shared ones, and where those come from.
     #[derive(Deserialize, schemars::JsonSchema)]
-    #[schemars(rename = "Occurrence")]
+    #[schemars(rename = "WrittenOccurrence")]
     pub struct Wire {
-        /// The node where the data enters the path.
-        pub entry: NodeKey,
-        /// The node that is in, or under the law of, the third country.
-        pub subject: NodeKey,
-        /// ISO code of the third country, when a transfer.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub country: Option<String>,
-        /// Its legal status on `as_of`, when a transfer.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub status: Option<LegalStatus>,
         /// The index in `also` of the earlier occurrence whose first steps
         /// this one shares; absent: the one just before it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -125,13 +116,11 @@ pub mod also_wire {
         /// (0, or absent, for none).
         #[serde(default, skip_serializing_if = "is_zero")]
         pub same: usize,
-        /// The rest of the steps, after the `same` shared ones.
-        pub path: Vec<Hop>,
-        /// What this occurrence is about, beyond its path.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub note: Option<Note>,
+        #[serde(flatten)]
+        pub occurrence: Occurrence,
     }
 
+    /// [`Wire`] borrowed from an occurrence, to write it without a copy.
     #[derive(Serialize)]
     struct WireRef<'a> {
         entry: &'a NodeKey,
@@ -214,16 +203,9 @@ pub mod also_wire {
                     before.len()
                 )));
             }
-            let mut path = before[..w.same].to_vec();
-            path.extend(w.path);
-            out.push(Occurrence {
-                entry: w.entry,
-                subject: w.subject,
-                country: w.country,
-                status: w.status,
-                path,
-                note: w.note,
-            });
+            let mut o = w.occurrence;
+            o.path.splice(0..0, before[..w.same].iter().cloned());
+            out.push(o);
         }
         Ok(out)
     }
@@ -244,7 +226,9 @@ pub struct Occurrence {
     /// Its legal status on `as_of`, when a transfer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<LegalStatus>,
-    /// The steps from the personal data to `subject`, each with its evidence.
+    /// The steps from the personal data to `subject`, each with its
+    /// evidence. (As written in a finding's `also`: the steps after the
+    /// `same` ones it shares with an earlier occurrence.)
     pub path: Vec<Hop>,
     /// What this occurrence is about, beyond its path.
     #[serde(default, skip_serializing_if = "Option::is_none")]

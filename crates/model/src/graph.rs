@@ -358,6 +358,17 @@ pub struct GraphData {
     pub edges: Vec<EdgeData>,
 }
 
+impl GraphData {
+    /// Every node's label by its key, for renderers that name many nodes
+    /// (a merged finding can have hundreds of occurrences).
+    pub fn labels(&self) -> std::collections::BTreeMap<&NodeKey, &str> {
+        self.nodes
+            .iter()
+            .map(|n| (&n.key, n.label.as_str()))
+            .collect()
+    }
+}
+
 /// An edge from one node to another.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EdgeData {

@@ -105,10 +105,14 @@ impl NodeKey {
 
     /// The value after the prefix, as text.
     pub fn value(&self) -> String {
+        ValueOf(self).to_string()
+    }
+
+    /// The value of a key that holds text; `None` for addresses, networks
+    /// and AS numbers, which are formatted.
+    fn text(&self) -> Option<&str> {
         match self {
-            NodeKey::Address(ip) => ip.to_string(),
-            NodeKey::Range(net) => net.to_string(),
-            NodeKey::Network(n) => n.to_string(),
+            NodeKey::Address(_) | NodeKey::Range(_) | NodeKey::Network(_) => None,
             NodeKey::Organisation(s)
             | NodeKey::PersonalData(s)
             | NodeKey::Host(s)
@@ -124,7 +128,7 @@ impl NodeKey {
             | NodeKey::ModelSite(s)
             | NodeKey::Component(s)
             | NodeKey::Country(s)
-            | NodeKey::Regime(s) => s.clone(),
+            | NodeKey::Regime(s) => Some(s),
         }
     }
 
@@ -147,30 +151,24 @@ impl Serialize for NodeKey {
 }
 
 impl fmt::Display for NodeKey {
-    // Without going through `value()`: keys are formatted tens of
+    // Written straight into the formatter: keys are formatted tens of
     // thousands of times a scan, and a copy of each is wasted.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.prefix())?;
-        match self {
+        fmt::Display::fmt(&ValueOf(self), f)
+    }
+}
+
+/// A key's value after its prefix, for formatting.
+struct ValueOf<'a>(&'a NodeKey);
+
+impl fmt::Display for ValueOf<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             NodeKey::Address(ip) => fmt::Display::fmt(ip, f),
             NodeKey::Range(net) => fmt::Display::fmt(net, f),
             NodeKey::Network(n) => fmt::Display::fmt(n, f),
-            NodeKey::Organisation(s)
-            | NodeKey::PersonalData(s)
-            | NodeKey::Host(s)
-            | NodeKey::Domain(s)
-            | NodeKey::Spf(s)
-            | NodeKey::Dkim(s)
-            | NodeKey::Token(s)
-            | NodeKey::Service(s)
-            | NodeKey::Provider(s)
-            | NodeKey::Subprocessor(s)
-            | NodeKey::Operator(s)
-            | NodeKey::Site(s)
-            | NodeKey::ModelSite(s)
-            | NodeKey::Component(s)
-            | NodeKey::Country(s)
-            | NodeKey::Regime(s) => f.write_str(s),
+            key => f.write_str(key.text().unwrap_or_default()),
         }
     }
 }

@@ -158,12 +158,7 @@ pub fn board(scan: &Scan, lang: Lang) -> String {
         Lang::Sv => sv,
     };
     // Who runs each service, from the graph (service → operated by).
-    let label_of: BTreeMap<&NodeKey, &str> = scan
-        .graph
-        .nodes
-        .iter()
-        .map(|n| (&n.key, n.label.as_str()))
-        .collect();
+    let label_of = scan.graph.labels();
     let kind_of: BTreeMap<&NodeKey, NodeKind> =
         scan.graph.nodes.iter().map(|n| (&n.key, n.kind)).collect();
     let mut operator: BTreeMap<&str, &str> = BTreeMap::new();

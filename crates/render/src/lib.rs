@@ -230,9 +230,10 @@ pub fn write_outputs(
         written.files.push(Format::Markdown.file_name());
     }
     if wants(Format::Register) {
-        write_atomic(&dir.join(REGISTER_CSV), &register::csv(scan, lang)?)?;
+        let rows = register::rows(scan, lang);
+        write_atomic(&dir.join(REGISTER_CSV), &register::csv(&rows, lang)?)?;
         written.files.push(REGISTER_CSV);
-        write_atomic(&dir.join(REGISTER_XLSX), &register::xlsx(scan, lang)?)?;
+        write_atomic(&dir.join(REGISTER_XLSX), &register::xlsx(&rows, lang)?)?;
         written.files.push(REGISTER_XLSX);
     }
     if wants(Format::Mermaid) {

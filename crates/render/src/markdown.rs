@@ -822,16 +822,21 @@ fn hop_line(scan: &Scan, hop: &Hop, lang: Lang) -> String {
     if let Some(d) = &hop.detail {
         edge = format!("{edge} ({})", escape(&words::detail(d, lang)));
     }
-    if let Some(inf) = &hop.inference {
-        edge = format!("{edge}; {}", escape(&words::inference(inf, lang)));
-    }
-    let name = |k: &NodeKey| words::node_label(scan, k, lang);
+    let name = |k: &NodeKey| escape(&words::node_label(scan, k, lang));
     format!(
         "{} —*{}*→ {}",
-        escape(&name(&hop.from)),
-        edge,
-        escape(&name(&hop.to))
+        name(&hop.from),
+        with_inference(edge, hop, lang),
+        name(&hop.to)
     )
+}
+
+/// An edge's words, and how it was inferred when it was.
+fn with_inference(edge: String, hop: &Hop, lang: Lang) -> String {
+    match &hop.inference {
+        Some(inf) => format!("{edge}; {}", escape(&words::inference(inf, lang))),
+        None => edge,
+    }
 }
 
 fn paths(s: &mut String, scan: &Scan, lang: Lang) {
@@ -1019,15 +1024,12 @@ fn same_steps(steps: usize, route: usize, lang: Lang) -> String {
 /// `40.107.0.0/16 —located in→ India (4.30 % …); Mexico (1.95 % …)`.
 fn grouped_line(scan: &Scan, group: &[(&Hop, Option<&Note>)], lang: Lang) -> (String, bool) {
     let first = group[0].0;
-    let mut edge = words::edge(first.edge, lang).to_string();
-    if let Some(inf) = &first.inference {
-        edge = format!("{edge}; {}", escape(&words::inference(inf, lang)));
-    }
-    let name = |k: &NodeKey| words::node_label(scan, k, lang);
+    let name = |k: &NodeKey| escape(&words::node_label(scan, k, lang));
+    let mut tiny = false;
     let ends: Vec<String> = group
         .iter()
         .map(|(hop, note)| {
-            let mut end = escape(&name(&hop.to));
+            let mut end = name(&hop.to);
             if let Some(d) = &hop.detail {
                 end = format!("{end} ({})", escape(&words::detail(d, lang)));
             }
@@ -1035,7 +1037,10 @@ fn grouped_line(scan: &Scan, group: &[(&Hop, Option<&Note>)], lang: Lang) -> (St
                 // A small share is marked, and explained once below the line.
                 Some(Note::PossibleArtefact {
                     why: Artefact::TinyShare { .. },
-                }) => end.push_str(" †"),
+                }) => {
+                    end.push_str(" †");
+                    tiny = true;
+                }
                 Some(n @ Note::PossibleArtefact { .. }) => {
                     end = format!("{end} — {}", escape(&words::note(n, lang)));
                 }
@@ -1044,20 +1049,8 @@ fn grouped_line(scan: &Scan, group: &[(&Hop, Option<&Note>)], lang: Lang) -> (St
             end
         })
         .collect();
-    let line = format!(
-        "{} —*{}*→ {}",
-        escape(&name(&first.from)),
-        edge,
-        ends.join("; ")
-    );
-    let tiny = group.iter().any(|(_, n)| {
-        matches!(
-            n,
-            Some(Note::PossibleArtefact {
-                why: Artefact::TinyShare { .. }
-            })
-        )
-    });
+    let edge = with_inference(words::edge(first.edge, lang).to_string(), first, lang);
+    let line = format!("{} —*{edge}*→ {}", name(&first.from), ends.join("; "));
     (line, tiny)
 }
 

@@ -18,7 +18,7 @@ use transfermap_model::key::NodeKey;
 use transfermap_model::scan::Scan;
 
 /// One row of the register.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Row {
     pub recipient: String,
     pub role: String,
@@ -102,12 +102,7 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
         .filter_map(|f| f.mailbox.as_ref().map(|m| m.service.as_str()))
         .collect();
     // Labels looked up once: a merged finding can have hundreds of occurrences.
-    let labels: BTreeMap<&NodeKey, &str> = scan
-        .graph
-        .nodes
-        .iter()
-        .map(|n| (&n.key, n.label.as_str()))
-        .collect();
+    let labels = scan.graph.labels();
     let label_of = |k: &NodeKey| {
         labels
             .get(k)
@@ -124,14 +119,6 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
     let is_mailbox = |k: &NodeKey| {
         matches!(k, NodeKey::Service(_)) && labels.get(k).is_some_and(|l| mailboxes.contains(l))
     };
-    // Each row with the findings and evidence IDs gathered for it, in the
-    // order first met.
-    type Gathered = (
-        Row,
-        Vec<String>,
-        Vec<transfermap_model::evidence::EvidenceId>,
-        Vec<String>,
-    );
     let mut by: BTreeMap<(String, String, &str), Gathered> = BTreeMap::new();
     for f in &scan.findings {
         for o in f.occurrences().filter(|o| !o.is_artefact()) {
@@ -161,7 +148,7 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
             let entry = label_of(o.entry);
             let data = words::data_category(DataCategory::of_path(o.path, is_mailbox), lang);
             let key = (recipient.clone(), country.to_string(), data);
-            let (row, findings, evidence, networks) = by.entry(key).or_insert_with(|| {
+            let gathered = by.entry(key).or_insert_with(|| {
                 let decl = declared(scan, who_key, &recipient);
                 let role = match (decl, f.rule) {
                     (Some(d), _) => d.role.words(lang).to_string(),
@@ -212,56 +199,69 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
                     .find(|p| &p.key == who_key)
                     .map(|p| p.subprocessors.join("; "))
                     .unwrap_or_default();
-                let row = Row {
-                    recipient: recipient.clone(),
-                    role,
-                    country: format!("{} ({country})", scan.country_name(country, lang)),
-                    entry: String::new(),
-                    data: data.to_string(),
-                    status: describe(status, lang),
-                    transfer_tool: tool,
-                    subprocessors,
-                    findings: String::new(),
-                    evidence: String::new(),
-                };
-                (row, Vec::new(), Vec::new(), Vec::new())
+                Gathered {
+                    row: Row {
+                        recipient: recipient.clone(),
+                        role,
+                        country: format!("{} ({country})", scan.country_name(country, lang)),
+                        entry: String::new(),
+                        data: data.to_string(),
+                        status: describe(status, lang),
+                        transfer_tool: tool,
+                        subprocessors,
+                        findings: String::new(),
+                        evidence: String::new(),
+                    },
+                    ..Gathered::default()
+                }
             });
-            if !findings.contains(&f.id) {
-                findings.push(f.id.clone());
-            }
-            if !row.entry.split(", ").any(|e| e == entry) {
-                if !row.entry.is_empty() {
-                    row.entry.push_str(", ");
-                }
-                row.entry.push_str(&entry);
-            }
+            add_new(&mut gathered.findings, f.id.clone());
+            add_new(&mut gathered.entries, entry);
             if unnamed {
-                let net = label_of(who_key);
-                if !networks.contains(&net) {
-                    networks.push(net);
-                }
+                add_new(&mut gathered.networks, label_of(who_key));
             }
             for id in o.path.iter().flat_map(|h| h.evidence.iter()) {
-                if !evidence.contains(&id) {
-                    evidence.push(id);
-                }
+                add_new(&mut gathered.evidence, id);
             }
         }
     }
-    by.into_values()
-        .map(|(mut row, findings, evidence, networks)| {
-            if !networks.is_empty() {
-                row.recipient = format!("{}: {}", row.recipient, networks.join(", "));
-            }
-            row.findings = findings.join(" ");
-            row.evidence = evidence
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join(" ");
-            row
-        })
-        .collect()
+    by.into_values().map(Gathered::into_row).collect()
+}
+
+/// A row and what is gathered for it from the occurrences, each list in
+/// the order first met.
+#[derive(Default)]
+struct Gathered {
+    row: Row,
+    findings: Vec<String>,
+    entries: Vec<String>,
+    /// The networks of a "not identified" row.
+    networks: Vec<String>,
+    evidence: Vec<transfermap_model::evidence::EvidenceId>,
+}
+
+impl Gathered {
+    fn into_row(self) -> Row {
+        let mut row = self.row;
+        if !self.networks.is_empty() {
+            row.recipient = format!("{}: {}", row.recipient, self.networks.join(", "));
+        }
+        row.entry = self.entries.join(", ");
+        row.findings = self.findings.join(" ");
+        row.evidence = self
+            .evidence
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        row
+    }
+}
+
+fn add_new<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
 }
 
 /// Who a path without a contracting party reaches: the last service or
@@ -296,12 +296,12 @@ fn cell(text: &str) -> String {
     crate::summary::csv_safe(&visible(text))
 }
 
-/// `transfer-register.csv`.
-pub fn csv(scan: &Scan, lang: Lang) -> Result<Vec<u8>, crate::RenderError> {
+/// `transfer-register.csv` of [`rows`].
+pub fn csv(rows: &[Row], lang: Lang) -> Result<Vec<u8>, crate::RenderError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |e: csv::Error| crate::RenderError::Register(e.to_string());
     w.write_record(header(lang)).map_err(err)?;
-    for r in rows(scan, lang) {
+    for r in rows {
         w.write_record(r.cells().map(cell)).map_err(err)?;
     }
     w.into_inner()
@@ -309,7 +309,7 @@ pub fn csv(scan: &Scan, lang: Lang) -> Result<Vec<u8>, crate::RenderError> {
 }
 
 /// `transfer-register.xlsx`: the same rows, with a frozen, filterable header.
-pub fn xlsx(scan: &Scan, lang: Lang) -> Result<Vec<u8>, crate::RenderError> {
+pub fn xlsx(rows: &[Row], lang: Lang) -> Result<Vec<u8>, crate::RenderError> {
     use rust_xlsxwriter::{Format, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| crate::RenderError::Register(e.to_string());
     let mut book = Workbook::new();
@@ -334,7 +334,6 @@ pub fn xlsx(scan: &Scan, lang: Lang) -> Result<Vec<u8>, crate::RenderError> {
             .map_err(err)?;
         sheet.set_column_width(c, width).map_err(err)?;
     }
-    let rows = rows(scan, lang);
     for (i, r) in rows.iter().enumerate() {
         let row = (i + 1) as u32;
         for (c, text) in r.cells().iter().enumerate() {
