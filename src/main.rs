@@ -1007,9 +1007,11 @@ fn print_summary(scan: &Scan, lang: Lang, out: &Path, files: &[&str]) {
             many => format!(" → {} (+{})", many[..6].join(", "), many.len() - 6),
         };
         // Whom it is about when a party is named; else where it enters.
-        let what = match &f.party {
-            Some(p) => label_of(scan, p),
-            None => label_of(scan, &f.entry),
+        let parties: Vec<String> = f.parties().iter().map(|p| label_of(scan, p)).collect();
+        let what = match parties.as_slice() {
+            [] => label_of(scan, &f.entry),
+            [_, _, _, _, ..] => format!("{}, … (+{})", parties[..3].join(", "), parties.len() - 3),
+            _ => parties.join(", "),
         };
         println!(
             "  {:>4} {} [{}, {}]{}: {}",

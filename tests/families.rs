@@ -99,6 +99,37 @@ fn legal_exposure_follows_the_contracting_entity() {
     ] {
         assert!(through("TM103", service), "no TM103 through {service}");
     }
+    // Three US companies' senders in the one SPF record, none with a
+    // certification recorded, ask the same: one finding naming each, its
+    // other entry points (Zendesk's DKIM key) listed in it.
+    let spf = |f: &&Value| {
+        std::iter::once(*f)
+            .chain(f["also"].as_array().into_iter().flatten())
+            .any(|o| o["entry"] == "spf:familjekommun.se")
+    };
+    let us_senders: Vec<&Value> = with_rule(&all, "TM103")
+        .into_iter()
+        .filter(|f| f["country"] == "US")
+        .filter(spf)
+        .collect();
+    assert_eq!(us_senders.len(), 1, "{us_senders:#?}");
+    let mut parties = vec![us_senders[0]["party"].as_str().unwrap()];
+    for o in us_senders[0]["also"].as_array().into_iter().flatten() {
+        if let Some(p) = o["party"].as_str()
+            && !parties.contains(&p)
+        {
+            parties.push(p);
+        }
+    }
+    parties.sort_unstable();
+    assert_eq!(
+        parties,
+        [
+            "provider:freshworks-inc",
+            "provider:mailgun-technologies",
+            "provider:zendesk-inc"
+        ]
+    );
     // Reports have their own rules: failure reports (content) to PowerDMARC
     // (MENAINFOSEC, Inc) give TM106, aggregate reports to Agari (Fortra, LLC)
     // TM107.

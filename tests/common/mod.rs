@@ -328,7 +328,9 @@ pub fn with_rule<'a>(findings: &'a [Value], rule: &str) -> Vec<&'a Value> {
 /// Node keys a finding's path passes through.
 pub fn path_nodes(finding: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    for hop in finding["path"].as_array().into_iter().flatten() {
+    let also = finding["also"].as_array().into_iter().flatten();
+    let paths = std::iter::once(&finding["path"]).chain(also.map(|o| &o["path"]));
+    for hop in paths.filter_map(|p| p.as_array()).flatten() {
         for k in ["from", "to"] {
             if let Some(s) = hop[k].as_str()
                 && !out.iter().any(|x| x == s)

@@ -135,7 +135,12 @@ pub fn diff(before: &Scan, after: &Scan) -> Diff {
                         country: f.country.clone(),
                         entry: label(&f.entry),
                         subject: label(&f.subject),
-                        party: f.party.as_ref().map(&label),
+                        party: match f.parties().as_slice() {
+                            [] => None,
+                            many => {
+                                Some(many.iter().map(|p| label(p)).collect::<Vec<_>>().join(", "))
+                            }
+                        },
                         countries: match f.countries().as_slice() {
                             [] | [_] => Vec::new(),
                             many => many.iter().map(|c| c.to_string()).collect(),

@@ -55,11 +55,13 @@ pub struct Finding {
     pub entry: NodeKey,
     /// The node that is in, or under the law of, the third country.
     pub subject: NodeKey,
-    /// Whom the finding is about: the provider under a third country's law
-    /// (TM103, TM111), the service whose published sub-processors are
-    /// reached (TM105), the network's holder (TM104), or the provider of
-    /// the service the servers belong to (the others). Absent when no map
-    /// entry names one.
+    /// Whom the first occurrence is about: the provider under a third
+    /// country's law (TM103, TM111), the service whose published
+    /// sub-processors are reached (TM105), the network's holder (TM104), or
+    /// the provider of the service the servers belong to (the others).
+    /// Absent when no map entry names one. A finding can be about several
+    /// parties (several senders' networks in one country through one SPF
+    /// record); each occurrence names its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub party: Option<NodeKey>,
     /// The steps from the personal data to `subject`, each with its evidence.
@@ -116,8 +118,45 @@ pub mod also_wire {
         /// (0, or absent, for none).
         #[serde(default, skip_serializing_if = "is_zero")]
         pub same: usize,
+        /// Whom the occurrence is about, when not the party of the one
+        /// just before it (none before the first); `null` for no party.
+        #[serde(default, skip_serializing_if = "Present::absent")]
+        pub party: Present,
         #[serde(flatten)]
         pub occurrence: Occurrence,
+    }
+
+    /// A party field that is there, `null` included (`Some`), or absent
+    /// (`None`, by `default`).
+    #[derive(Default)]
+    pub struct Present(pub Option<Option<NodeKey>>);
+
+    impl schemars::JsonSchema for Present {
+        fn schema_name() -> std::borrow::Cow<'static, str> {
+            "PartyOrNull".into()
+        }
+        fn inline_schema() -> bool {
+            true
+        }
+        fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            let key = g.subschema_for::<NodeKey>();
+            schemars::json_schema!({
+                "anyOf": [key, { "type": "null" }],
+                crate::schema::NULL_WRITTEN: true,
+            })
+        }
+    }
+
+    impl Present {
+        fn absent(&self) -> bool {
+            self.0.is_none()
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Present {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Option::<NodeKey>::deserialize(d).map(|p| Present(Some(p)))
+        }
     }
 
     /// [`Wire`] borrowed from an occurrence, to write it without a copy.
@@ -136,6 +175,8 @@ pub mod also_wire {
         path: &'a [Hop],
         #[serde(skip_serializing_if = "Option::is_none")]
         note: &'a Option<Note>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        party: Option<&'a Option<NodeKey>>,
     }
 
     fn is_zero(n: &usize) -> bool {
@@ -152,6 +193,7 @@ pub mod also_wire {
 
     pub fn serialize<S: Serializer>(also: &[Occurrence], s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(also.len()))?;
+        let mut party_before = &None;
         for (i, o) in also.iter().enumerate() {
             // The earlier occurrence sharing the most first steps; the
             // nearest one among equals.
@@ -178,7 +220,9 @@ pub mod also_wire {
                 same,
                 path: &o.path[same..],
                 note: &o.note,
+                party: (&o.party != party_before).then_some(&o.party),
             })?;
+            party_before = &o.party;
         }
         seq.end()
     }
@@ -205,6 +249,10 @@ pub mod also_wire {
             }
             let mut o = w.occurrence;
             o.path.splice(0..0, before[..w.same].iter().cloned());
+            o.party = match w.party.0 {
+                Some(p) => p,
+                None => out.last().and_then(|b| b.party.clone()),
+            };
             out.push(o);
         }
         Ok(out)
@@ -233,6 +281,10 @@ pub struct Occurrence {
     /// What this occurrence is about, beyond its path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<Note>,
+    /// Whom this occurrence is about (as [`Finding::party`]). As written,
+    /// only where it differs from the occurrence before ([`also_wire`]).
+    #[serde(skip)]
+    pub party: Option<NodeKey>,
 }
 
 /// One occurrence of a finding, borrowed: the first one or one of `also`.
@@ -244,6 +296,7 @@ pub struct OccurrenceRef<'a> {
     pub status: Option<&'a LegalStatus>,
     pub path: &'a [Hop],
     pub note: Option<&'a Note>,
+    pub party: Option<&'a NodeKey>,
 }
 
 impl OccurrenceRef<'_> {
@@ -256,12 +309,14 @@ impl OccurrenceRef<'_> {
 impl Finding {
     /// The key a finding keeps across scans (its `F` number does not),
     /// and what findings are merged by: one finding per thing to decide.
-    /// For a transfer that is the rule, the kind of knowledge and the party
-    /// ([`Finding::party`]; the subject when no party is known and the
-    /// rule is about one country), so that the countries, servers and
-    /// entry points of one party are listed in one finding; for a note the
-    /// rule and what it is about (the kind of thing not attributed, the two
-    /// countries that disagree).
+    /// For a transfer that is the rule, the kind of knowledge and the
+    /// parties ([`Finding::parties`]), so that the countries, servers and
+    /// entry points of one party are listed in one finding (TM104: the
+    /// country); for a note the rule and what it is about (everything not
+    /// attributed is one list; the two countries that disagree). The
+    /// analysis then joins parties' findings that share a country and
+    /// entry point and ask the same of the organisation; such a finding's
+    /// key names all its parties.
     pub fn key(&self) -> String {
         let basis = match self.basis {
             Basis::Measured => "measured",
@@ -274,13 +329,17 @@ impl Finding {
             // decide per country: whose networks carry the mail is the
             // list of holders in it, not a finding each.
             (Some(c), _) if self.rule == RuleCode::Tm104 => format!("{}|{basis}|{c}", self.rule),
-            (Some(_), _) => match &self.party {
-                Some(p) => format!("{}|{basis}|{p}", self.rule),
-                None => format!("{}|{basis}|-", self.rule),
-            },
-            (None, Some(Note::Unattributed { what, .. })) => {
-                format!("{}|{}", self.rule, what.as_str())
+            (Some(_), _) => {
+                let mut parties: Vec<String> =
+                    self.parties().iter().map(|p| p.to_string()).collect();
+                parties.sort();
+                match parties.as_slice() {
+                    [] => format!("{}|{basis}|-", self.rule),
+                    _ => format!("{}|{basis}|{}", self.rule, parties.join("+")),
+                }
             }
+            // What the maps do not know is one list to work through.
+            (None, Some(Note::Unattributed { .. })) => self.rule.to_string(),
             (
                 None,
                 Some(Note::Disagreement {
@@ -313,6 +372,7 @@ impl Finding {
             status: self.status.as_ref(),
             path: &self.path,
             note: self.note.as_ref(),
+            party: self.party.as_ref(),
         })
         .chain(self.also.iter().map(|o| OccurrenceRef {
             entry: &o.entry,
@@ -321,7 +381,28 @@ impl Finding {
             status: o.status.as_ref(),
             path: &o.path,
             note: o.note.as_ref(),
+            party: o.party.as_ref(),
         }))
+    }
+
+    /// The distinct parties of the occurrences, first seen first.
+    pub fn parties(&self) -> Vec<&NodeKey> {
+        let mut out: Vec<&NodeKey> = Vec::new();
+        for p in self.occurrences().filter_map(|o| o.party) {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    /// The party every occurrence is about, when there is one.
+    pub fn sole_party(&self) -> Option<&NodeKey> {
+        let first = self.party.as_ref()?;
+        self.also
+            .iter()
+            .all(|o| o.party.as_ref() == Some(first))
+            .then_some(first)
     }
 
     /// The distinct entry points, first seen first.
@@ -892,7 +973,7 @@ mod tests {
     }
 
     /// Occurrences that share their first steps are written once and read
-    /// back whole; a `like` or `same` that points nowhere is an error, not
+    /// back whole, each with its party; a `like` or `same` that points nowhere is an error, not
     /// a panic (scan.json is input to `explain` and `diff`).
     #[test]
     fn shared_steps_are_written_once_and_read_back_whole() {
@@ -904,6 +985,7 @@ mod tests {
             status: None,
             path: base.iter().cloned().chain(tail.iter().cloned()).collect(),
             note: None,
+            party: Some("provider:b".parse().unwrap()),
         };
         let r1 = hop("spf:b.com", "range:192.0.2.0/24");
         let r2 = hop("spf:b.com", "range:198.51.100.0/24");
@@ -913,6 +995,11 @@ mod tests {
             occ(&[r1.clone(), hop("range:192.0.2.0/24", "country:CA")]),
             Occurrence {
                 path: vec![hop("data:a.se", "host:mx.a.se")],
+                party: Some("provider:c".parse().unwrap()),
+                ..occ(&[])
+            },
+            Occurrence {
+                party: None,
                 ..occ(&[])
             },
         ];
@@ -925,6 +1012,11 @@ mod tests {
         assert_eq!(wire[2]["same"], 3);
         assert_eq!(wire[2]["path"].as_array().unwrap().len(), 1);
         assert!(wire[3].get("same").is_none(), "nothing shared");
+        // A party is written where it changes, `null` where it ends.
+        assert_eq!(wire[0]["party"], "provider:b");
+        assert!(wire[1].get("party").is_none() && wire[2].get("party").is_none());
+        assert_eq!(wire[3]["party"], "provider:c");
+        assert!(wire[4]["party"].is_null() && wire[4].get("party").is_some());
         let back: Also = serde_json::from_value(json.clone()).unwrap();
         assert_eq!(back.also, also);
         for (at, field, bad) in [

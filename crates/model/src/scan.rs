@@ -26,7 +26,9 @@ pub const SCAN_FORMAT: &str = "transfermap-scan";
 /// interim legal status, sub-processors' processing and incorporation apart.
 /// 4: a merged finding's occurrences (`also`) write only the steps after
 /// those they share with an earlier one (`like`, `same`).
-pub const SCAN_FORMAT_VERSION: u32 = 4;
+/// 5: a finding can be about several parties; each occurrence names its
+/// own (`also[].party`, written where it changes).
+pub const SCAN_FORMAT_VERSION: u32 = 5;
 
 /// The organisation's model a scan merged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -48,9 +48,13 @@ fn schema_of<T: JsonSchema>(format: &str, version: u32) -> Value {
 }
 
 /// A property that is not required is one serde leaves out
-/// (`skip_serializing_if`): in this model always an `Option` left out when
-/// `None` or a list left out when empty, so it is never written as `null`.
-/// schemars still allows `null` for the `Option`; take it away.
+/// (`skip_serializing_if`): in this model an `Option` left out when `None`
+/// or a list left out when empty, so it is never written as `null`.
+/// schemars still allows `null` for the `Option`; take it away. The one
+/// exception says so ([`NULL_WRITTEN`]): a field that is left out or
+/// written as `null`, each meaning something.
+pub(crate) const NULL_WRITTEN: &str = "x-null-written";
+
 fn no_null_where_left_out(value: &mut Value) {
     match value {
         Value::Object(map) => {
@@ -63,7 +67,11 @@ fn no_null_where_left_out(value: &mut Value) {
             };
             if let Some(Value::Object(props)) = map.get_mut("properties") {
                 for (name, prop) in props.iter_mut() {
-                    if !required.contains(name) {
+                    let null_written = prop
+                        .as_object_mut()
+                        .and_then(|p| p.remove(NULL_WRITTEN))
+                        .is_some();
+                    if !required.contains(name) && !null_written {
                         drop_null(prop);
                     }
                 }

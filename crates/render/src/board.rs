@@ -229,7 +229,7 @@ pub fn board(scan: &Scan, lang: Lang) -> String {
         if f.country.is_none() {
             continue;
         }
-        if let Some(p) = f.party.as_ref().and_then(|k| party_by_key.get(k)) {
+        for p in f.parties().into_iter().filter_map(|k| party_by_key.get(k)) {
             reaching.insert(p.name.clone());
             if let Some(parent) = &p.parent {
                 reaching.insert(parent.clone());
@@ -441,12 +441,11 @@ pub fn board(scan: &Scan, lang: Lang) -> String {
     // declares), or through the servers of a service on the path — from
     // the findings, whose paths carry the evidence.
     for f in &scan.findings {
-        let party = f
-            .party
-            .as_ref()
-            .and_then(|k| party_by_key.get(k))
-            .filter(|p| companies.contains_key(&p.name));
         for o in f.occurrences().filter(|o| !o.is_artefact()) {
+            let party = o
+                .party
+                .and_then(|k| party_by_key.get(k))
+                .filter(|p| companies.contains_key(&p.name));
             let Some(to) = o.country.and_then(|c| country_ix.get(c)).cloned() else {
                 continue;
             };

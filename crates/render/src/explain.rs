@@ -40,7 +40,7 @@ impl Filter {
                 .occurrences()
                 .flat_map(|o| o.path.iter())
                 .flat_map(|h| [&h.from, &h.to])
-                .chain(f.party.as_ref())
+                .chain(f.occurrences().filter_map(|o| o.party))
                 .any(|key| {
                     let is_party = key.is_party()
                         || matches!(key, transfermap_model::key::NodeKey::Service(_));
@@ -84,8 +84,9 @@ pub fn explain(scan: &Scan, filter: &Filter, lang: Lang) -> (String, usize) {
             words::basis(f.basis, lang)
         );
         let _ = writeln!(s, "  {}", words::rule_title(f.rule, lang));
-        if let Some(p) = &f.party {
-            let _ = writeln!(s, "  {}", plain(&label_of(scan, p)));
+        let parties: Vec<String> = f.parties().iter().map(|p| label_of(scan, p)).collect();
+        if !parties.is_empty() {
+            let _ = writeln!(s, "  {}", plain(&parties.join(", ")));
         }
         if let Some(note) = &f.note {
             let _ = writeln!(s, "  {}", plain(&words::note(note, lang)));

@@ -735,10 +735,11 @@ fn table(s: &mut String, scan: &Scan, lang: Lang) {
         if statuses(f).len() > 1 {
             last = format!("{last} ({})", w.other_statuses);
         }
-        let party = match &f.party {
-            Some(p) => label_of(scan, p),
-            // Several networks' holders: name each.
-            None if f.rule == transfermap_model::finding::RuleCode::Tm104 => {
+        let parties = f.parties();
+        let party = match (f.sole_party(), parties.as_slice()) {
+            (Some(p), _) => label_of(scan, p),
+            // Several networks' holders: name each network's.
+            (None, _) if f.rule == transfermap_model::finding::RuleCode::Tm104 => {
                 let mut holders: Vec<String> = Vec::new();
                 for o in f.occurrences() {
                     let l = label_of(scan, o.subject);
@@ -748,7 +749,11 @@ fn table(s: &mut String, scan: &Scan, lang: Lang) {
                 }
                 some_of(&holders, 4, lang)
             }
-            None => "—".to_string(),
+            (None, []) => "—".to_string(),
+            (None, many) => {
+                let labels: Vec<String> = many.iter().map(|p| label_of(scan, p)).collect();
+                some_of(&labels, 4, lang)
+            }
         };
         let countries: Vec<String> = f
             .countries()
@@ -854,8 +859,9 @@ fn paths(s: &mut String, scan: &Scan, lang: Lang) {
             f.rule.name(),
             words::rule_title(f.rule, lang)
         );
-        if let Some(p) = &f.party {
-            let _ = writeln!(s, "- {}: {}", w.party, escape(&label_of(scan, p)));
+        let parties: Vec<String> = f.parties().iter().map(|p| label_of(scan, p)).collect();
+        if !parties.is_empty() {
+            let _ = writeln!(s, "- {}: {}", w.party, escape(&parties.join(", ")));
         }
         let statuses = statuses(f);
         match (f.countries().as_slice(), statuses.as_slice()) {

@@ -128,8 +128,7 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
             let who_key = if f.rule == RuleCode::Tm104 {
                 o.subject
             } else {
-                f.party
-                    .as_ref()
+                o.party
                     .or_else(|| sender(o.path, o.entry, &part_of))
                     .unwrap_or(o.subject)
             };

@@ -180,7 +180,7 @@ fn merge(judged: Vec<Judged>) -> Vec<Vec<Judged>> {
     for j in judged {
         groups.entry(j.finding.key()).or_default().push(j);
     }
-    let mut out: Vec<Vec<Judged>> = groups.into_values().collect();
+    let mut out = join_shared_entries(groups.into_values().collect());
     for g in &mut out {
         // A finding is as severe as its most severe occurrence that is no
         // possible artefact, and carries the most sensitive data of them.
@@ -235,18 +235,78 @@ fn merge(judged: Vec<Judged>) -> Vec<Vec<Judged>> {
     out
 }
 
+/// Several parties' findings of one rule can reach the same country
+/// through the same entry point: three US senders authorised by one SPF
+/// record, two companies' networks in one country. Those are one thing to
+/// decide when their legal status asks the same of the organisation, so
+/// they become one finding naming every party; a party whose status asks
+/// more (or less) keeps its own finding.
+fn join_shared_entries(groups: Vec<Vec<Judged>>) -> Vec<Vec<Judged>> {
+    // What a group must share with another to join it: its rule, the kind
+    // of knowledge and the legal demand of its most demanding occurrence.
+    let class = |g: &[Judged]| -> Option<Class> {
+        let f = &g.first()?.finding;
+        if f.country.is_none() || f.rule == RuleCode::Tm104 {
+            // Notes are merged by what they are about; TM104 is one
+            // finding per country already.
+            return None;
+        }
+        let real: Vec<&Judged> = g.iter().filter(|j| !j.artefact).collect();
+        let of = if real.is_empty() {
+            g.iter().collect()
+        } else {
+            real
+        };
+        let demand = of
+            .iter()
+            .filter_map(|j| j.finding.status.as_ref().map(|s| s.demand()))
+            .max()?;
+        Some((f.rule, f.basis, demand))
+    };
+    type Class = (RuleCode, Basis, u8);
+    let classes: Vec<Option<Class>> = groups.iter().map(|g| class(g)).collect();
+    // Union by shared (country, entry), one class at a time.
+    let mut root: Vec<usize> = (0..groups.len()).collect();
+    fn find(root: &mut [usize], mut i: usize) -> usize {
+        while root[i] != i {
+            root[i] = root[root[i]];
+            i = root[i];
+        }
+        i
+    }
+    let mut seen: BTreeMap<(Class, &str, &NodeKey), usize> = BTreeMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        let Some(c) = classes[i] else { continue };
+        for j in g {
+            let Some(country) = j.finding.country.as_deref() else {
+                continue;
+            };
+            match seen.get(&(c, country, &j.finding.entry)) {
+                Some(&other) => {
+                    let (a, b) = (find(&mut root, i), find(&mut root, other));
+                    root[a.max(b)] = a.min(b);
+                }
+                None => {
+                    seen.insert((c, country, &j.finding.entry), i);
+                }
+            }
+        }
+    }
+    let roots: Vec<usize> = (0..groups.len()).map(|i| find(&mut root, i)).collect();
+    let mut joined: Vec<Vec<Judged>> = (0..groups.len()).map(|_| Vec::new()).collect();
+    for (g, r) in groups.into_iter().zip(roots) {
+        joined[r].extend(g);
+    }
+    joined.retain(|g| !g.is_empty());
+    joined
+}
+
 /// The finding of a group: its first occurrence's, with the others as
 /// `also` and their regimes joined.
 fn joined(id: String, group: Vec<Judged>) -> Finding {
     let mut members = group.into_iter().map(|j| j.finding);
     let mut first = members.next().expect("groups are never empty");
     first.id = id;
-    let members: Vec<Finding> = members.collect();
-    // A finding about several parties (networks' holders in one country)
-    // names no single one of them; its occurrences name each.
-    if members.iter().any(|f| f.party != first.party) {
-        first.party = None;
-    }
     for f in members {
         for r in f.regimes {
             if !first.regimes.contains(&r) {
@@ -260,6 +320,7 @@ fn joined(id: String, group: Vec<Judged>) -> Finding {
             status: f.status,
             path: f.path,
             note: f.note,
+            party: f.party,
         });
     }
     first
