@@ -187,7 +187,7 @@ impl SpfCheckReport {
         let _ = writeln!(out, "\nEvidence (resolver {}):", self.resolver);
         for id in &v.evidence {
             if let Some(e) = self.evidence.get(*id) {
-                let _ = writeln!(out, "  {id} {}", e.summary());
+                let _ = writeln!(out, "  {id} {}", e.summary(&[]));
             }
         }
         out

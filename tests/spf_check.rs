@@ -141,5 +141,5 @@ async fn a_silent_server_is_a_temperror_with_evidence() {
         v.reason
     );
     let last = report.evidence.get(*v.evidence.last().unwrap()).unwrap();
-    assert!(last.summary().contains("timeout") || last.summary().contains("error"));
+    assert!(last.summary(&[]).contains("timeout") || last.summary(&[]).contains("error"));
 }

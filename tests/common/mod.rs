@@ -372,6 +372,24 @@ pub fn assert_evidence_complete(scan: &Value) {
             );
         }
     }
+    // A geolocation lookup names its database by role; the scan says which
+    // file, type and build date that role had.
+    let roles: Vec<&str> = scan["geodata"]
+        .as_array()
+        .expect("geodata")
+        .iter()
+        .map(|d| d["role"].as_str().expect("role"))
+        .collect();
+    for e in scan["evidence"].as_array().unwrap() {
+        if e["kind"] == "geo" || e["kind"] == "geo-range" {
+            let role = e["role"].as_str().expect("role");
+            assert!(
+                roles.contains(&role),
+                "E{}: database {role} not in geodata",
+                e["id"]
+            );
+        }
+    }
 }
 
 /// A DNS server on 127.0.0.1 (UDP) that answers every question with

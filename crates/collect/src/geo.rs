@@ -87,11 +87,8 @@ pub struct GeoDatabase {
     pub role: Role,
     pub path: PathBuf,
     pub name: String,
-    /// The same texts as `Arc<str>`, shared by every lookup's evidence.
+    /// The role's name as `Arc<str>`, shared by every lookup's evidence.
     shared_role: Arc<str>,
-    shared_name: Arc<str>,
-    shared_type: Arc<str>,
-    shared_date: Arc<str>,
     reader: Reader<Source>,
     /// Answers already read, for the whole run: the same provider addresses
     /// recur in hundreds of domains of a batch.
@@ -172,9 +169,6 @@ impl GeoDatabase {
             role,
             path,
             shared_role: Arc::from(role.label()),
-            shared_name: Arc::from(name.as_str()),
-            shared_type: Arc::from(database_type.as_str()),
-            shared_date: Arc::from(build_date.as_str()),
             name,
             reader,
             memo: Mutex::new(HashMap::new()),
@@ -538,9 +532,6 @@ impl Geolocator {
             let evidence = log.record(Observation::Geo(GeoLookup {
                 address: ip.to_string(),
                 role: db.shared_role.clone(),
-                database: db.shared_name.clone(),
-                database_type: db.shared_type.clone(),
-                build_date: db.shared_date.clone(),
                 network,
                 value: value.clone(),
                 error,
@@ -562,9 +553,6 @@ impl Geolocator {
                 let evidence = log.record(Observation::Geo(GeoLookup {
                     address: ip.to_string(),
                     role: self.geolocated.shared_role.clone(),
-                    database: self.geolocated.shared_name.clone(),
-                    database_type: self.geolocated.shared_type.clone(),
-                    build_date: self.geolocated.shared_date.clone(),
                     network,
                     value: value.clone(),
                     error,
@@ -597,9 +585,6 @@ impl Geolocator {
         let evidence = log.record(Observation::GeoRange(GeoRangeLookup {
             range: net.to_string(),
             role: db.shared_role.clone(),
-            database: db.shared_name.clone(),
-            database_type: db.shared_type.clone(),
-            build_date: db.shared_date.clone(),
             shares: shown,
             networks_read: read,
             truncated,

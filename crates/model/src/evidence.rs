@@ -6,6 +6,7 @@
 //! map entry is *declared* (or a *legal* rule), and the organisation's own
 //! model is declared by the organisation.
 
+use crate::geo::DatabaseInfo;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -189,14 +190,10 @@ pub struct DnsAnswer {
 pub struct GeoRangeLookup {
     /// The network looked up, e.g. `40.92.0.0/15`.
     pub range: String,
-    /// What the database is used for (`geolocated-country`).
+    /// The database, by what it is used for (`geolocated-country`): its
+    /// file, type and build date are the scan's `geodata` entry of that
+    /// role.
     pub role: Arc<str>,
-    /// The database file's name.
-    pub database: Arc<str>,
-    /// The database's type, from its metadata.
-    pub database_type: Arc<str>,
-    /// The database's build date, from its metadata.
-    pub build_date: Arc<str>,
     /// Each country and its share of the addresses, largest first, e.g.
     /// `SE 97.30%`; `- 2.70%` for addresses the database places nowhere.
     pub shares: Vec<String>,
@@ -213,14 +210,13 @@ pub struct GeoLookup {
     pub address: String,
     // Shared text (`Arc<str>`): a batch records hundreds of thousands of
     // lookups that name the same three databases and the same networks.
-    /// What the database is used for: `registry-country`, `geolocated-country` or `asn`.
+    // The database is named by its role only: its file, type and build
+    // date, the same for every lookup of a run, were a quarter of
+    // `scan.json`'s evidence when written with each.
+    /// The database, by what it is used for: `registry-country`,
+    /// `geolocated-country` or `asn`; its file, type and build date are the
+    /// scan's `geodata` entry of that role.
     pub role: Arc<str>,
-    /// The database file.
-    pub database: Arc<str>,
-    /// The type the database declares, e.g. `GeoLite2-Country`.
-    pub database_type: Arc<str>,
-    /// When the database was built, as it says.
-    pub build_date: Arc<str>,
     /// The network the database matched, e.g. `40.107.0.0/16`.
     pub network: Option<Arc<str>>,
     /// The value found, e.g. `NL` or `AS8075 Microsoft Corporation`; `null`
@@ -277,8 +273,16 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// One line for reports: what was observed, where it came from.
-    pub fn summary(&self) -> String {
+    /// One line for reports: what was observed, where it came from. A
+    /// geolocation lookup names its database's file from `databases` (the
+    /// scan's `geodata`).
+    pub fn summary(&self, databases: &[DatabaseInfo]) -> String {
+        let file = |role: &str| {
+            databases
+                .iter()
+                .find(|d| d.role == role)
+                .map_or_else(|| role.to_string(), |d| d.file.clone())
+        };
         match &self.observed {
             Observation::Dns(d) => {
                 let data = if d.records.is_empty() {
@@ -302,29 +306,25 @@ impl Evidence {
                 )
             }
             Observation::Geo(g) => format!(
-                "{} {} → {} (database {}, {}, built {}{})",
+                "{} {} → {} (database {}{})",
                 g.role,
                 g.address,
                 g.value
                     .as_deref()
                     .or(g.error.as_deref())
                     .unwrap_or("not found"),
-                g.database,
-                g.database_type,
-                g.build_date,
+                file(&g.role),
                 g.network
                     .as_deref()
                     .map(|n| format!(", network {n}"))
                     .unwrap_or_default()
             ),
             Observation::GeoRange(r) => format!(
-                "{} {} → {} (database {}, {}, built {}; {} networks read{})",
+                "{} {} → {} (database {}; {} networks read{})",
                 r.role,
                 r.range,
                 r.shares.join(", "),
-                r.database,
-                r.database_type,
-                r.build_date,
+                file(&r.role),
                 r.networks_read,
                 if r.truncated {
                     ", stopped at the bound"

@@ -27,7 +27,8 @@ pub const SCAN_FORMAT: &str = "transfermap-scan";
 /// 4: a merged finding's occurrences (`also`) write only the steps after
 /// those they share with an earlier one (`like`, `same`).
 /// 5: a finding can be about several parties; each occurrence names its
-/// own (`also[].party`, written where it changes).
+/// own (`also[].party`, written where it changes). A geolocation lookup
+/// names its database by role only; `geodata` has its file, type and date.
 pub const SCAN_FORMAT_VERSION: u32 = 5;
 
 /// The organisation's model a scan merged.

@@ -135,7 +135,7 @@ pub fn explain(scan: &Scan, filter: &Filter, lang: Lang) -> (String, usize) {
                 for id in hop.evidence.iter() {
                     let line = scan
                         .evidence(id)
-                        .map(|e| e.summary())
+                        .map(|e| e.summary(&scan.geodata))
                         .unwrap_or_else(|| "(missing)".into());
                     let _ = writeln!(s, "       {id}: {}", plain(&line));
                 }

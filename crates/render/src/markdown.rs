@@ -244,7 +244,7 @@ pub fn regime_name(scan: &Scan, id: &str) -> String {
 
 fn evidence_line(scan: &Scan, id: EvidenceId) -> String {
     match scan.evidence(id) {
-        Some(e) => format!("{id}: {}", escape(&e.summary())),
+        Some(e) => format!("{id}: {}", escape(&e.summary(&scan.geodata))),
         None => format!("{id}: (missing)"),
     }
 }

@@ -257,7 +257,7 @@ async fn run_scenario(s: &Scenario) -> Vec<Outcome> {
             .evidence
             .iter()
             .filter_map(|id| log.get(*id))
-            .map(|e| format!("\n      {} {}", e.id, e.summary()))
+            .map(|e| format!("\n      {} {}", e.id, e.summary(&[])))
             .collect();
         out.push(Outcome {
             scenario: s.description.clone(),
