@@ -118,44 +118,67 @@ pub mod also_wire {
         /// (0, or absent, for none).
         #[serde(default, skip_serializing_if = "is_zero")]
         pub same: usize,
+        /// Its legal status on `as_of`, when not that of the occurrence
+        /// just before it (none before the first); `null` for none.
+        #[serde(default, skip_serializing_if = "Present::absent")]
+        pub status: Present<LegalStatus>,
         /// Whom the occurrence is about, when not the party of the one
         /// just before it (none before the first); `null` for no party.
         #[serde(default, skip_serializing_if = "Present::absent")]
-        pub party: Present,
+        pub party: Present<NodeKey>,
         #[serde(flatten)]
         pub occurrence: Occurrence,
     }
 
-    /// A party field that is there, `null` included (`Some`), or absent
-    /// (`None`, by `default`).
-    #[derive(Default)]
-    pub struct Present(pub Option<Option<NodeKey>>);
+    /// A field written only where it changes from the occurrence before:
+    /// there, `null` included (`Some`), or absent (`None`, by `default`).
+    /// Most occurrences of a merged finding share their party and legal
+    /// status (a status with its decision is some 250 bytes; Microsoft's
+    /// networks give thousands of occurrences).
+    pub struct Present<T>(pub Option<Option<T>>);
 
-    impl schemars::JsonSchema for Present {
+    impl<T> Default for Present<T> {
+        fn default() -> Self {
+            Present(None)
+        }
+    }
+
+    impl<T: schemars::JsonSchema> schemars::JsonSchema for Present<T> {
         fn schema_name() -> std::borrow::Cow<'static, str> {
-            "PartyOrNull".into()
+            format!("{}OrNull", T::schema_name()).into()
         }
         fn inline_schema() -> bool {
             true
         }
         fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
-            let key = g.subschema_for::<NodeKey>();
+            let value = g.subschema_for::<T>();
             schemars::json_schema!({
-                "anyOf": [key, { "type": "null" }],
+                "anyOf": [value, { "type": "null" }],
                 crate::schema::NULL_WRITTEN: true,
             })
         }
     }
 
-    impl Present {
+    impl<T> Present<T> {
         fn absent(&self) -> bool {
             self.0.is_none()
         }
+
+        /// The value: the one written, or else the one before.
+        fn or_before(self, before: Option<&T>) -> Option<T>
+        where
+            T: Clone,
+        {
+            match self.0 {
+                Some(v) => v,
+                None => before.cloned(),
+            }
+        }
     }
 
-    impl<'de> Deserialize<'de> for Present {
+    impl<'de, T: Deserialize<'de>> Deserialize<'de> for Present<T> {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            Option::<NodeKey>::deserialize(d).map(|p| Present(Some(p)))
+            Option::<T>::deserialize(d).map(|v| Present(Some(v)))
         }
     }
 
@@ -167,7 +190,7 @@ pub mod also_wire {
         #[serde(skip_serializing_if = "Option::is_none")]
         country: &'a Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        status: &'a Option<LegalStatus>,
+        status: Option<&'a Option<LegalStatus>>,
         #[serde(skip_serializing_if = "Option::is_none")]
         like: Option<usize>,
         #[serde(skip_serializing_if = "is_zero")]
@@ -193,7 +216,7 @@ pub mod also_wire {
 
     pub fn serialize<S: Serializer>(also: &[Occurrence], s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(also.len()))?;
-        let mut party_before = &None;
+        let (mut party_before, mut status_before) = (&None, &None);
         for (i, o) in also.iter().enumerate() {
             // The earlier occurrence sharing the most first steps; the
             // nearest one among equals.
@@ -215,14 +238,14 @@ pub mod also_wire {
                 entry: &o.entry,
                 subject: &o.subject,
                 country: &o.country,
-                status: &o.status,
+                status: (&o.status != status_before).then_some(&o.status),
                 like: like.filter(|&j| j + 1 != i),
                 same,
                 path: &o.path[same..],
                 note: &o.note,
                 party: (&o.party != party_before).then_some(&o.party),
             })?;
-            party_before = &o.party;
+            (party_before, status_before) = (&o.party, &o.status);
         }
         seq.end()
     }
@@ -249,10 +272,9 @@ pub mod also_wire {
             }
             let mut o = w.occurrence;
             o.path.splice(0..0, before[..w.same].iter().cloned());
-            o.party = match w.party.0 {
-                Some(p) => p,
-                None => out.last().and_then(|b| b.party.clone()),
-            };
+            let last = out.last();
+            o.party = w.party.or_before(last.and_then(|b| b.party.as_ref()));
+            o.status = w.status.or_before(last.and_then(|b| b.status.as_ref()));
             out.push(o);
         }
         Ok(out)
@@ -271,8 +293,9 @@ pub struct Occurrence {
     /// transfer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// Its legal status on `as_of`, when a transfer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Its legal status on `as_of`, when a transfer. As written, only
+    /// where it differs from the occurrence before ([`also_wire`]).
+    #[serde(skip)]
     pub status: Option<LegalStatus>,
     /// The steps from the personal data to `subject`, each with its
     /// evidence. (As written in a finding's `also`: the steps after the
@@ -973,7 +996,7 @@ mod tests {
     }
 
     /// Occurrences that share their first steps are written once and read
-    /// back whole, each with its party; a `like` or `same` that points nowhere is an error, not
+    /// back whole, each with its party and legal status; a `like` or `same` that points nowhere is an error, not
     /// a panic (scan.json is input to `explain` and `diff`).
     #[test]
     fn shared_steps_are_written_once_and_read_back_whole() {
@@ -982,7 +1005,7 @@ mod tests {
             entry: "spf:a.se".parse().unwrap(),
             subject: "country:US".parse().unwrap(),
             country: Some("US".into()),
-            status: None,
+            status: Some(LegalStatus::EuEea),
             path: base.iter().cloned().chain(tail.iter().cloned()).collect(),
             note: None,
             party: Some("provider:b".parse().unwrap()),
@@ -1000,6 +1023,7 @@ mod tests {
             },
             Occurrence {
                 party: None,
+                status: None,
                 ..occ(&[])
             },
         ];
@@ -1017,6 +1041,10 @@ mod tests {
         assert!(wire[1].get("party").is_none() && wire[2].get("party").is_none());
         assert_eq!(wire[3]["party"], "provider:c");
         assert!(wire[4]["party"].is_null() && wire[4].get("party").is_some());
+        // So is a legal status.
+        assert_eq!(wire[0]["status"]["status"], "eu-eea");
+        assert!((1..4).all(|i| wire[i].get("status").is_none()), "{json}");
+        assert!(wire[4]["status"].is_null() && wire[4].get("status").is_some());
         let back: Also = serde_json::from_value(json.clone()).unwrap();
         assert_eq!(back.also, also);
         for (at, field, bad) in [
