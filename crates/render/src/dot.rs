@@ -1,14 +1,14 @@
 //! The transfer map as a Graphviz diagram: nodes grouped into EU/EEA,
 //! adequate country and third country; the findings' paths in red; a legend.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use graphviz_rust::dot_structures::{
     Attribute, Edge as DotEdge, EdgeTy, Graph, Id, Node as DotNode, NodeId, Stmt, Subgraph, Vertex,
 };
 use graphviz_rust::printer::{DotPrinter, PrinterContext};
 
-use crate::text::visible;
+use crate::text::visible_cow;
 use transfermap_model::Lang;
 use transfermap_model::graph::{EdgeKind, NodeKind};
 use transfermap_model::key::NodeKey;
@@ -64,7 +64,7 @@ impl Zone {
 pub fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
-    let text = visible(text);
+    let text = visible_cow(text);
     for c in text.chars().take(200) {
         match c {
             '"' => out.push_str("\\\""),
@@ -208,7 +208,9 @@ fn graph(scan: &Scan, lang: Lang) -> (Graph, usize, usize) {
     let zones = zones(scan);
     // Borrowed keys: a merged finding's occurrences repeat the same steps
     // hundreds of times.
-    let on_path: BTreeSet<(&NodeKey, &NodeKey)> = scan
+    // (Hashed: the steps number in the thousands, the distinct ones far
+    // fewer.)
+    let on_path: HashSet<(&NodeKey, &NodeKey)> = scan
         .findings
         .iter()
         .flat_map(|f| f.occurrences().flat_map(|o| o.path.iter()))
