@@ -10,6 +10,11 @@
 #   FORMATS="json json,md,dot all"   one transfermap row each: scan.json only,
 #                 everything but the SVG, and the default (all four outputs);
 #                 the last two differ by the cost of Graphviz
+#   ROUNDS=1      rounds of all rows, one after another on the same server;
+#                 each round gives its own ratios, and the median of those
+#                 is reported: a ratio of two runs made minutes apart swings
+#                 with the machine's load, one of runs made seconds apart
+#                 much less
 #   KEEP=1        keep the working directory (zones, logs, outputs)
 # Needs root (network namespace, NSD); installs NSD, dnsperf, dig, tcpdump
 # (apt) and checkdmarc (pip) when missing.
@@ -28,29 +33,44 @@ trap '"$harness/stop.sh" "$dir" >/dev/null 2>&1; if [ -n "${KEEP:-}" ]; then ech
 "$harness/serve.sh" "$dir" "$n" || exit 1
 
 rows="$dir/rows.tsv"
-first=1
-for f in $formats; do
-  name=$(row_name "$f")
-  if [ -n "$first" ]; then
-    # The peers run once, in the first invocation; later ones add a row each.
-    TOOL_NAME=$name PEERS=$peers "$harness/peers.sh" "$dir" "$(tool_command "$f")" \
-      | grep -v '^# rows also in'
-    cp "$dir/results.tsv" "$rows"
-  else
-    TOOL_NAME=$name PEERS="" "$harness/peers.sh" "$dir" "$(tool_command "$f")" \
-      | grep -vE '^# (20[0-9][0-9]-|NSD |rows also in|scanners query)|^tool +domains'
-    tail -n +2 "$dir/results.tsv" >> "$rows"
-  fi
-  check_outputs "$dir/out-$name" "$dir/$name.log"
-  first=""
+rounds=${ROUNDS:-1}
+for round in $(seq 1 "$rounds"); do
+  [ "$rounds" -gt 1 ] && echo "# round $round of $rounds"
+  first=1
+  for f in $formats; do
+    name=$(row_name "$f")
+    if [ -n "$first" ]; then
+      # The peers run once a round, in its first invocation; later ones add a row each.
+      TOOL_NAME=$name PEERS=$peers "$harness/peers.sh" "$dir" "$(tool_command "$f")" \
+        | grep -v '^# rows also in'
+      [ "$round" = 1 ] && printf 'round\t%s\n' "$(head -n 1 "$dir/results.tsv")" > "$rows"
+    else
+      TOOL_NAME=$name PEERS="" "$harness/peers.sh" "$dir" "$(tool_command "$f")" \
+        | grep -vE '^# (20[0-9][0-9]-|NSD |rows also in|scanners query)|^tool +domains'
+    fi
+    tail -n +2 "$dir/results.tsv" | sed "s/^/$round\t/" >> "$rows"
+    check_outputs "$dir/out-$name" "$dir/$name.log"
+    first=""
+  done
 done
 
 # The table again with the ratios, measured in this one run.
 python3 - "$rows" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-by = {r["tool"]: r for r in rows}
+import csv, statistics, sys
+all_rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 num = lambda r, k: float(r[k]) if r[k] not in ("", "-") else None
+rounds = sorted({int(r["round"]) for r in all_rows})
+# The table shows the last round; with several rounds, the ratio to
+# checkdmarc is the median of each round's own ratio.
+rows = [r for r in all_rows if int(r["round"]) == rounds[-1]]
+by = {r["tool"]: r for r in rows}
+def round_ratios(tool):
+    out = []
+    for n in rounds:
+        of = {r["tool"]: r for r in all_rows if int(r["round"]) == n}
+        if tool in of and "checkdmarc" in of:
+            out.append(num(of["checkdmarc"], "wall_s") / max(num(of[tool], "wall_s"), 0.001))
+    return out
 print("\n| tool | domains | wall s | queries | q/dom | queries/s | errors | peak MB |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
 for r in rows:
@@ -62,7 +82,11 @@ for r in rows:
         continue
     wall, qpd, qps = num(r, "wall_s"), num(r, "q_per_domain"), num(r, "qps")
     parts = []
-    if cd:
+    if cd and len(rounds) > 1:
+        rs = round_ratios(r["tool"])
+        parts.append(f"{statistics.median(rs):.1f}x faster than checkdmarc (median of {len(rs)} rounds:"
+                     f" {' '.join(f'{x:.1f}' for x in rs)})")
+    elif cd:
         parts.append(f"{num(cd, 'wall_s') / max(wall, 0.001):.1f}x faster than checkdmarc")
         parts.append(f"{qpd} q/dom = {qpd / num(cd, 'q_per_domain'):.2f}x checkdmarc's {cd['q_per_domain']}")
     if ref:
