@@ -505,9 +505,7 @@ impl Builder<'_> {
     ) {
         let matches: Vec<_> = self
             .kb
-            .fingerprints
-            .iter()
-            .filter(|f| f.matches(kind, value))
+            .fingerprints_matching(kind, value)
             .cloned()
             .collect();
         for f in matches {
@@ -620,10 +618,8 @@ impl Builder<'_> {
             return;
         }
         let matches = |kind: FingerprintKind, name: &str, service: &str| {
-            kb.fingerprints.iter().any(|f| {
-                f.matches(kind, name)
-                    && matches!(&f.target, FingerprintTarget::Service(s) if s == service)
-            })
+            kb.fingerprints_matching(kind, name)
+                .any(|f| matches!(&f.target, FingerprintTarget::Service(s) if s == service))
         };
         let mailboxes: Vec<&str> = kb
             .services
@@ -684,11 +680,12 @@ impl Builder<'_> {
             }
             let provider = &kb.services[id].provider;
             for node in c.spf.nodes().into_iter().filter(|n| n.reached_by.is_some()) {
-                let same = kb.fingerprints.iter().any(|f| {
-                    f.matches(FingerprintKind::SpfInclude, &node.domain)
-                        && matches!(&f.target, FingerprintTarget::Service(s)
+                let same = kb
+                    .fingerprints_matching(FingerprintKind::SpfInclude, &node.domain)
+                    .any(|f| {
+                        matches!(&f.target, FingerprintTarget::Service(s)
                             if kb.services.get(s).is_some_and(|x| &x.provider == provider))
-                });
+                    });
                 if same {
                     signals.push(Signal::SpfInclude);
                     evidence.push(node.evidence.first());
