@@ -108,9 +108,14 @@ pub fn recipients(
     let mut frontier: Vec<_> = path.iter().filter_map(|h| graph.find(&h.to)).collect();
     frontier.push(subject);
     let mut parties = BTreeSet::new();
+    // Each node once: services and hosts on a path share their operators.
+    let mut seen: BTreeSet<petgraph::graph::NodeIndex> = BTreeSet::new();
     for _ in 0..3 {
         let mut next = Vec::new();
         for n in frontier {
+            if !seen.insert(n) {
+                continue;
+            }
             if g[n].kind == NodeKind::Provider {
                 parties.insert(g[n].key.clone());
             }

@@ -98,19 +98,20 @@ impl PathTree {
             n = from;
         }
         edges.reverse();
-        edges
-            .into_iter()
-            .filter_map(|e| {
-                let (a, b) = g.edge_endpoints(e)?;
-                Some(Hop {
-                    from: g[a].key.clone(),
-                    to: g[b].key.clone(),
-                    edge: g[e].kind,
-                    detail: g[e].detail.clone(),
-                    evidence: g[e].evidence.clone(),
-                    inference: g[e].inference.clone(),
-                })
-            })
-            .collect()
+        edges.into_iter().filter_map(|e| hop(graph, e)).collect()
     }
+}
+
+/// One edge as a step of a path, with its evidence.
+pub fn hop(graph: &TransferGraph, e: EdgeIndex) -> Option<Hop> {
+    let g = &graph.graph;
+    let (a, b) = g.edge_endpoints(e)?;
+    Some(Hop {
+        from: g[a].key.clone(),
+        to: g[b].key.clone(),
+        edge: g[e].kind,
+        detail: g[e].detail.clone(),
+        evidence: g[e].evidence.clone(),
+        inference: g[e].inference.clone(),
+    })
 }

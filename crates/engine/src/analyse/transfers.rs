@@ -2,6 +2,8 @@
 //! an address geolocated there, a declared site there — or at a company
 //! under a third country's law, or a network holder registered there.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use petgraph::Direction;
 use petgraph::graph::{EdgeIndex, NodeIndex};
@@ -16,6 +18,7 @@ use transfermap_model::finding::{
     Artefact, Basis, DataCategory, Finding, Hop, Note, RuleCode, Severity, severity_for,
 };
 use transfermap_model::key::NodeKey;
+use transfermap_model::legal::LegalStatus;
 
 /// What kind of last step reaches the third country.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +35,10 @@ enum Terminal {
     Registered,
 }
 
+/// Legal statuses already decided, by recipients and country (looked up
+/// without a copy of either).
+type Statuses = HashMap<Vec<NodeKey>, HashMap<String, LegalStatus>>;
+
 /// Every terminal edge reached from one entry gives one finding, with the
 /// cheapest path to it.
 pub(crate) fn findings(
@@ -43,21 +50,30 @@ pub(crate) fn findings(
 ) -> Vec<Judged> {
     let g = &graph.graph;
     let mut out = Vec::new();
+    // A status is the same for the same country and recipients: Microsoft's
+    // networks alone reach some thirty countries each, through one record.
+    let mut statuses = Statuses::new();
     for &n in tree.reached.values() {
         let mut edges: Vec<_> = g.edges_directed(n, Direction::Outgoing).collect();
         edges.sort_by(|a, b| {
             (a.weight().kind, &g[a.target()].key).cmp(&(b.weight().kind, &g[b.target()].key))
         });
+        // The path to `n` is the same for each of its terminal edges (a
+        // network placed in thirty countries): walked once.
+        let mut to_n: Option<Vec<Hop>> = None;
         for e in edges {
             let Some((how, country)) = terminal(graph, kb, e.id(), as_of) else {
                 continue;
             };
-            let path = tree.path_to(graph, n, Some(e.id()));
+            let mut path = to_n
+                .get_or_insert_with(|| tree.path_to(graph, n, None))
+                .clone();
+            path.extend(super::paths::hop(graph, e.id()));
             let rule = classify(&path, how);
             let artefact = (how == Terminal::Located)
                 .then(|| artefact(graph, kb, collection, n, &country, as_of))
                 .flatten();
-            if let Some(mut j) = judge(graph, kb, rule, country, path, n, as_of) {
+            if let Some(mut j) = judge(graph, kb, rule, country, path, n, as_of, &mut statuses) {
                 if let Some(why) = artefact {
                     // Reported, plainly, but it asks nothing by itself.
                     j.finding.severity = Severity::Info;
@@ -194,6 +210,7 @@ fn judge(
     path: Vec<Hop>,
     subject: NodeIndex,
     as_of: NaiveDate,
+    statuses: &mut Statuses,
 ) -> Option<Judged> {
     let g = &graph.graph;
     let regimes: Vec<String> = if g[subject].kind == NodeKind::Provider {
@@ -207,7 +224,20 @@ fn judge(
         Vec::new()
     };
     let recipients = legal::recipients(graph, &path, subject);
-    let status = legal::status_for(kb, &country, as_of, &recipients);
+    let known = statuses
+        .get(&recipients[..])
+        .and_then(|by| by.get(country.as_str()));
+    let status = match known {
+        Some(s) => s.clone(),
+        None => {
+            let s = legal::status_for(kb, &country, as_of, &recipients);
+            statuses
+                .entry(recipients.clone())
+                .or_default()
+                .insert(country.clone(), s.clone());
+            s
+        }
+    };
     let note = match (rule, &g[subject].key) {
         (RuleCode::Tm105, NodeKey::Subprocessor(_)) => {
             let function = g
