@@ -52,7 +52,12 @@ pub(crate) fn findings(
     let mut out = Vec::new();
     // A status is the same for the same country and recipients: Microsoft's
     // networks alone reach some thirty countries each, through one record.
-    let mut statuses = Statuses::new();
+    let mut cx = Judging {
+        graph,
+        kb,
+        as_of,
+        statuses: Statuses::new(),
+    };
     for &n in tree.reached.values() {
         let mut edges: Vec<_> = g.edges_directed(n, Direction::Outgoing).collect();
         edges.sort_by(|a, b| {
@@ -73,7 +78,7 @@ pub(crate) fn findings(
             let artefact = (how == Terminal::Located)
                 .then(|| artefact(graph, kb, collection, n, &country, as_of))
                 .flatten();
-            if let Some(mut j) = judge(graph, kb, rule, country, path, n, as_of, &mut statuses) {
+            if let Some(mut j) = judge(&mut cx, rule, country, path, n) {
                 if let Some(why) = artefact {
                     // Reported, plainly, but it asks nothing by itself.
                     j.finding.severity = Severity::Info;
@@ -202,16 +207,22 @@ fn classify(path: &[Hop], terminal: Terminal) -> RuleCode {
     }
 }
 
+/// What judging a path needs beside the path.
+struct Judging<'a> {
+    graph: &'a TransferGraph,
+    kb: &'a KnowledgeBase,
+    as_of: NaiveDate,
+    statuses: Statuses,
+}
+
 fn judge(
-    graph: &TransferGraph,
-    kb: &KnowledgeBase,
+    cx: &mut Judging<'_>,
     rule: RuleCode,
     country: String,
     path: Vec<Hop>,
     subject: NodeIndex,
-    as_of: NaiveDate,
-    statuses: &mut Statuses,
 ) -> Option<Judged> {
+    let (graph, kb, as_of, statuses) = (cx.graph, cx.kb, cx.as_of, &mut cx.statuses);
     let g = &graph.graph;
     let regimes: Vec<String> = if g[subject].kind == NodeKind::Provider {
         out_edges(graph, subject, EdgeKind::SubjectTo)
