@@ -28,7 +28,7 @@ use transfermap::geodata::{self, GeoChoice};
 use transfermap::maps::KnowledgeBase;
 use transfermap::model::finding::{RuleCode, Severity};
 use transfermap::model::scan::{Scan, ScanStatus, read_scan};
-use transfermap::render::markdown::{label_of, shown_domain};
+use transfermap::render::markdown::{label_of, party_labels, shown_domain};
 use transfermap::render::text::plain as printable;
 use transfermap::render::{self, Format, words};
 use transfermap::scan::{DnsSource, ScanContext, reanalyse, scan_domain};
@@ -1007,7 +1007,7 @@ fn print_summary(scan: &Scan, lang: Lang, out: &Path, files: &[&str]) {
             many => format!(" → {} (+{})", many[..6].join(", "), many.len() - 6),
         };
         // Whom it is about when a party is named; else where it enters.
-        let parties: Vec<String> = f.parties().iter().map(|p| label_of(scan, p)).collect();
+        let parties = party_labels(scan, f);
         let what = match parties.as_slice() {
             [] => label_of(scan, &f.entry),
             [_, _, _, _, ..] => format!("{}, … (+{})", parties[..3].join(", "), parties.len() - 3),

@@ -282,8 +282,10 @@ pub mod also_wire {
 }
 
 /// One more place a finding is met: where the data enters, what it
-/// reaches, and the path between them with its evidence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+/// reaches, and the path between them with its evidence. Written only
+/// through [`also_wire`] (its status and party where they change), so it
+/// has no `Serialize` of its own that would leave them out.
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct Occurrence {
     /// The node where the data enters the path.
     pub entry: NodeKey,
@@ -377,13 +379,7 @@ impl Finding {
 
     /// The distinct countries of the occurrences, first seen first.
     pub fn countries(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = Vec::new();
-        for c in self.occurrences().filter_map(|o| o.country) {
-            if !out.contains(&c) {
-                out.push(c);
-            }
-        }
-        out
+        first_seen(self.occurrences().filter_map(|o| o.country))
     }
 
     /// Every occurrence: the first, then `also`.
@@ -410,13 +406,7 @@ impl Finding {
 
     /// The distinct parties of the occurrences, first seen first.
     pub fn parties(&self) -> Vec<&NodeKey> {
-        let mut out: Vec<&NodeKey> = Vec::new();
-        for p in self.occurrences().filter_map(|o| o.party) {
-            if !out.contains(&p) {
-                out.push(p);
-            }
-        }
-        out
+        first_seen(self.occurrences().filter_map(|o| o.party))
     }
 
     /// The party every occurrence is about, when there is one.
@@ -430,25 +420,25 @@ impl Finding {
 
     /// The distinct entry points, first seen first.
     pub fn entries(&self) -> Vec<&NodeKey> {
-        let mut out: Vec<&NodeKey> = Vec::new();
-        for o in self.occurrences() {
-            if !out.contains(&o.entry) {
-                out.push(o.entry);
-            }
-        }
-        out
+        first_seen(self.occurrences().map(|o| o.entry))
     }
 
     /// The distinct subjects, first seen first.
     pub fn subjects(&self) -> Vec<&NodeKey> {
-        let mut out: Vec<&NodeKey> = Vec::new();
-        for o in self.occurrences() {
-            if !out.contains(&o.subject) {
-                out.push(o.subject);
-            }
-        }
-        out
+        first_seen(self.occurrences().map(|o| o.subject))
     }
+}
+
+/// The distinct items, first seen first (a finding has few distinct
+/// countries, entries or parties among many occurrences).
+fn first_seen<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
 }
 
 /// What a finding is about, as facts (the renderers word them).

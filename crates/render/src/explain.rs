@@ -84,7 +84,7 @@ pub fn explain(scan: &Scan, filter: &Filter, lang: Lang) -> (String, usize) {
             words::basis(f.basis, lang)
         );
         let _ = writeln!(s, "  {}", words::rule_title(f.rule, lang));
-        let parties: Vec<String> = f.parties().iter().map(|p| label_of(scan, p)).collect();
+        let parties = crate::markdown::party_labels(scan, f);
         if !parties.is_empty() {
             let _ = writeln!(s, "  {}", plain(&parties.join(", ")));
         }

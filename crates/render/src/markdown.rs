@@ -233,6 +233,11 @@ pub fn shown_domain(scan: &Scan) -> &str {
 }
 
 /// The label of the node with this key (the key itself if there is none).
+/// The labels of a finding's parties, first seen first.
+pub fn party_labels(scan: &Scan, f: &Finding) -> Vec<String> {
+    f.parties().iter().map(|p| label_of(scan, p)).collect()
+}
+
 pub fn label_of(scan: &Scan, key: &NodeKey) -> String {
     scan.label_of(key)
 }
@@ -735,11 +740,11 @@ fn table(s: &mut String, scan: &Scan, lang: Lang) {
         if statuses(f).len() > 1 {
             last = format!("{last} ({})", w.other_statuses);
         }
-        let parties = f.parties();
-        let party = match (f.sole_party(), parties.as_slice()) {
-            (Some(p), _) => label_of(scan, p),
+        let parties = party_labels(scan, f);
+        let tm104 = f.rule == transfermap_model::finding::RuleCode::Tm104;
+        let party = match parties.as_slice() {
             // Several networks' holders: name each network's.
-            (None, _) if f.rule == transfermap_model::finding::RuleCode::Tm104 => {
+            _ if tm104 && f.sole_party().is_none() => {
                 let mut holders: Vec<String> = Vec::new();
                 for o in f.occurrences() {
                     let l = label_of(scan, o.subject);
@@ -749,11 +754,8 @@ fn table(s: &mut String, scan: &Scan, lang: Lang) {
                 }
                 some_of(&holders, 4, lang)
             }
-            (None, []) => "—".to_string(),
-            (None, many) => {
-                let labels: Vec<String> = many.iter().map(|p| label_of(scan, p)).collect();
-                some_of(&labels, 4, lang)
-            }
+            [] => "—".to_string(),
+            many => some_of(many, 4, lang),
         };
         let countries: Vec<String> = f
             .countries()
@@ -859,7 +861,7 @@ fn paths(s: &mut String, scan: &Scan, lang: Lang) {
             f.rule.name(),
             words::rule_title(f.rule, lang)
         );
-        let parties: Vec<String> = f.parties().iter().map(|p| label_of(scan, p)).collect();
+        let parties = party_labels(scan, f);
         if !parties.is_empty() {
             let _ = writeln!(s, "- {}: {}", w.party, escape(&parties.join(", ")));
         }

@@ -30,7 +30,7 @@ pub(crate) fn findings(graph: &TransferGraph, tree: &PathTree, as_of: NaiveDate)
                 geolocated: l,
                 registered: r,
             };
-            let path = tree.path_to(graph, n, None);
+            let path = tree.path_to(graph, n);
             out.extend(note_finding(
                 RuleCode::Tm109,
                 path,

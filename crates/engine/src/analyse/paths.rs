@@ -75,15 +75,11 @@ pub fn cheapest_from(graph: &TransferGraph, entry: EdgeIndex) -> PathTree {
 }
 
 impl PathTree {
-    /// The hops from the personal data to `end`, plus `last` if given.
-    pub fn path_to(
-        &self,
-        graph: &TransferGraph,
-        end: NodeIndex,
-        last: Option<EdgeIndex>,
-    ) -> Vec<Hop> {
+    /// The hops from the personal data to `end` (a terminal edge after it
+    /// is one more [`hop`]).
+    pub fn path_to(&self, graph: &TransferGraph, end: NodeIndex) -> Vec<Hop> {
         let g = &graph.graph;
-        let mut edges: Vec<EdgeIndex> = last.into_iter().collect();
+        let mut edges: Vec<EdgeIndex> = Vec::new();
         let mut n = end;
         // `via` is a shortest-path tree, so this walk ends; the bound is belt and braces.
         for _ in 0..=g.node_count() {

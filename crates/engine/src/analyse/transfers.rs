@@ -70,9 +70,7 @@ pub(crate) fn findings(
             let Some((how, country)) = terminal(graph, kb, e.id(), as_of) else {
                 continue;
             };
-            let mut path = to_n
-                .get_or_insert_with(|| tree.path_to(graph, n, None))
-                .clone();
+            let mut path = to_n.get_or_insert_with(|| tree.path_to(graph, n)).clone();
             path.extend(super::paths::hop(graph, e.id()));
             let rule = classify(&path, how);
             let artefact = (how == Terminal::Located)

@@ -230,7 +230,7 @@ pub(crate) fn findings(
         } else {
             continue;
         };
-        let path = tree.path_to(graph, n, None);
+        let path = tree.path_to(graph, n);
         let note = Note::Unattributed {
             what,
             name,
