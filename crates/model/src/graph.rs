@@ -356,9 +356,42 @@ pub struct GraphData {
     pub nodes: Vec<Node>,
     /// Every edge between two nodes.
     pub edges: Vec<EdgeData>,
+    /// Where each node is in `nodes`, made the first time a node is looked
+    /// up by key: a report names each node many times, and a search of the
+    /// list each time made writing a report grow with the square of the
+    /// graph. Not written; checked on every use, so a list changed after
+    /// the index was made is still searched right.
+    #[serde(skip)]
+    #[schemars(skip)]
+    index: std::sync::OnceLock<std::collections::HashMap<NodeKey, usize>>,
 }
 
 impl GraphData {
+    pub fn new(nodes: Vec<Node>, edges: Vec<EdgeData>) -> Self {
+        Self {
+            nodes,
+            edges,
+            index: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The node with this key.
+    pub fn node(&self, key: &NodeKey) -> Option<&Node> {
+        let index = self.index.get_or_init(|| {
+            let mut index = std::collections::HashMap::with_capacity(self.nodes.len());
+            for (i, n) in self.nodes.iter().enumerate() {
+                // The first of two nodes with one key, as a search finds.
+                index.entry(n.key.clone()).or_insert(i);
+            }
+            index
+        });
+        match index.get(key).and_then(|&i| self.nodes.get(i)) {
+            Some(n) if &n.key == key => Some(n),
+            // Not indexed, or the list changed since: search it.
+            _ => self.nodes.iter().find(|n| &n.key == key),
+        }
+    }
+
     /// Every node's label by its key, for renderers that name many nodes
     /// (a merged finding can have hundreds of occurrences).
     pub fn labels(&self) -> std::collections::BTreeMap<&NodeKey, &str> {
@@ -394,5 +427,45 @@ mod tests {
         ] {
             assert_eq!(serde_json::to_value(k).unwrap(), k.name());
         }
+    }
+
+    fn host(name: &str) -> Node {
+        Node {
+            key: NodeKey::Host(name.into()),
+            kind: NodeKind::Host,
+            label: format!("label of {name}"),
+            country: None,
+            evidence: EvidenceIds::one(crate::evidence::EvidenceId(0)),
+        }
+    }
+
+    #[test]
+    fn nodes_are_found_by_key_even_after_the_list_changes() {
+        let mut g = GraphData::new(vec![host("a.example"), host("b.example")], Vec::new());
+        let b = NodeKey::Host("b.example".into());
+        assert_eq!(
+            g.node(&b).map(|n| n.label.as_str()),
+            Some("label of b.example")
+        );
+        assert!(g.node(&NodeKey::Host("c.example".into())).is_none());
+        // Indexed above; the list changes under the index.
+        g.nodes.remove(0);
+        g.nodes.push(host("c.example"));
+        assert_eq!(
+            g.node(&b).map(|n| n.label.as_str()),
+            Some("label of b.example")
+        );
+        let c = NodeKey::Host("c.example".into());
+        assert_eq!(
+            g.node(&c).map(|n| n.label.as_str()),
+            Some("label of c.example")
+        );
+        assert!(g.node(&NodeKey::Host("a.example".into())).is_none());
+        // Read back from JSON, it is indexed afresh.
+        let back: GraphData = serde_json::from_str(&serde_json::to_string(&g).unwrap()).unwrap();
+        assert_eq!(
+            back.node(&c).map(|n| n.label.as_str()),
+            Some("label of c.example")
+        );
     }
 }

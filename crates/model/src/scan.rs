@@ -354,9 +354,7 @@ impl Scan {
     /// The label of the node with this key (the key itself if there is none).
     pub fn label_of(&self, key: &NodeKey) -> String {
         self.graph
-            .nodes
-            .iter()
-            .find(|n| &n.key == key)
+            .node(key)
             .map(|n| n.label.clone())
             .unwrap_or_else(|| key.to_string())
     }

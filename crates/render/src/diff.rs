@@ -3,10 +3,7 @@
 
 use std::fmt::Write;
 
-use graphviz_rust::dot_structures::{Graph, Id, Node as DotNode, Stmt, Subgraph};
-use graphviz_rust::printer::{DotPrinter, PrinterContext};
-
-use super::dot::{attr, edge_stmt, node_id};
+use super::dot::DotWriter;
 use super::markdown::escape;
 use crate::legal::describe;
 use crate::words;
@@ -42,94 +39,73 @@ pub fn to_dot(diff: &Diff, lang: Lang) -> String {
             diff.after.as_of
         ),
     };
-    let mut stmts = vec![
-        Stmt::Attribute(attr("rankdir", "LR")),
-        Stmt::Attribute(attr("label", &title)),
-        Stmt::Attribute(attr("labelloc", "t")),
-        Stmt::Attribute(attr("fontname", "Helvetica")),
-        Stmt::GAttribute(graphviz_rust::dot_structures::GraphAttributes::Node(vec![
-            attr("fontname", "Helvetica"),
-            attr("fontsize", "10"),
-            attr("shape", "box"),
-        ])),
-        Stmt::GAttribute(graphviz_rust::dot_structures::GraphAttributes::Edge(vec![
-            attr("fontname", "Helvetica"),
-            attr("fontsize", "8"),
-        ])),
-    ];
+    let mut w = DotWriter::digraph("transfermap_diff");
+    w.set("rankdir", "LR");
+    w.set("label", &title);
+    w.set("labelloc", "t");
+    w.set("fontname", "Helvetica");
+    w.defaults(
+        "node",
+        &[
+            ("fontname", "Helvetica"),
+            ("fontsize", "10"),
+            ("shape", "box"),
+        ],
+    );
+    w.defaults("edge", &[("fontname", "Helvetica"), ("fontsize", "8")]);
     for n in &diff.nodes {
         let (c, style) = colour(n.change);
-        stmts.push(Stmt::Node(DotNode::new(
-            node_id(&n.key),
-            vec![
-                attr("label", &n.label),
-                attr("color", c),
-                attr("fontcolor", c),
-                attr("style", style),
-                attr("tooltip", &n.key),
+        w.node(
+            &n.key,
+            &[
+                ("label", n.label.as_str()),
+                ("color", c),
+                ("fontcolor", c),
+                ("style", style),
+                ("tooltip", n.key.as_str()),
             ],
-        )));
+        );
     }
     for e in &diff.edges {
         let Some(edge) = &e.edge else {
             continue;
         };
         let (c, style) = colour(e.change);
-        stmts.push(edge_stmt(
+        w.edge(
             &edge.from.to_string(),
             &edge.to.to_string(),
-            vec![
-                attr("label", edge.kind.label()),
-                attr("color", c),
-                attr("fontcolor", c),
-                attr("style", style),
+            &[
+                ("label", edge.kind.label()),
+                ("color", c),
+                ("fontcolor", c),
+                ("style", style),
             ],
-        ));
+        );
     }
-    let t = |en: &str, sv: &str| {
-        if lang == Lang::En {
-            en.to_string()
-        } else {
-            sv.to_string()
-        }
-    };
-    let legend: Vec<Stmt> = [
+    let t = |en: &'static str, sv: &'static str| if lang == Lang::En { en } else { sv };
+    w.open(format_args!("cluster_legend"));
+    w.set("label", t("Legend", "Teckenförklaring"));
+    for (i, (change, text)) in [
         (Change::Added, t("added", "tillkommit")),
         (Change::Removed, t("removed", "borttaget")),
         (Change::Unchanged, t("unchanged", "oförändrat")),
     ]
     .into_iter()
     .enumerate()
-    .map(|(i, (change, text))| {
+    {
         let (c, style) = colour(change);
-        Stmt::Node(DotNode::new(
-            node_id(&format!("legend:{i}")),
-            vec![
-                attr("label", &text),
-                attr("color", c),
-                attr("fontcolor", c),
-                attr("style", style),
+        w.node(
+            &format!("legend:{i}"),
+            &[
+                ("label", text),
+                ("color", c),
+                ("fontcolor", c),
+                ("style", style),
             ],
-        ))
-    })
-    .collect();
-    let mut legend_stmts = vec![Stmt::Attribute(attr(
-        "label",
-        &t("Legend", "Teckenförklaring"),
-    ))];
-    legend_stmts.extend(legend);
-    stmts.push(Stmt::Subgraph(Subgraph {
-        id: Id::Plain("cluster_legend".into()),
-        stmts: legend_stmts,
-    }));
-    let graph = Graph::DiGraph {
-        id: Id::Plain("transfermap_diff".into()),
-        strict: false,
-        stmts,
-    };
-    let mut text = graph.print(&mut PrinterContext::default());
-    text.push('\n');
-    text
+        );
+    }
+    w.close();
+    w.finish()
 }
 
 fn section(s: &mut String, title: &str, items: &[Item], lang: Lang) {

@@ -58,11 +58,11 @@ pub fn escape(text: &str) -> String {
 }
 
 /// Graphviz's SVG without its XML prolog and doctype, for inline use.
-pub fn inline_svg(svg: &[u8]) -> String {
-    let text = String::from_utf8_lossy(svg);
-    match text.find("<svg") {
-        Some(i) => text[i..].to_string(),
-        None => String::new(),
+pub fn inline_svg(svg: &[u8]) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    match String::from_utf8_lossy(svg) {
+        Cow::Borrowed(text) => Cow::Borrowed(text.find("<svg").map_or("", |i| &text[i..])),
+        Cow::Owned(text) => Cow::Owned(text.find("<svg").map_or("", |i| &text[i..]).to_string()),
     }
 }
 
@@ -107,52 +107,63 @@ pub fn page(
             *slot = Some(id.into());
         }
     }
-    let mut body = String::new();
+    let mut body = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut body, events.into_iter());
-    let figure = svg
-        .map(|s| {
-            format!(
-                "<figure class=\"map\" id=\"transfer-map\">{}<figcaption>{}</figcaption></figure>",
-                inline_svg(s),
-                escape(caption)
-            )
-        })
-        .unwrap_or_default();
     // The board-level map goes after the opening section (the lead).
-    let body = match body.find("<h2") {
-        Some(i) => {
-            let second = body[i + 3..].find("<h2").map(|j| i + 3 + j);
-            match second {
-                Some(j) => format!("{}{}{}", &body[..j], figure, &body[j..]),
-                None => format!("{body}{figure}"),
-            }
-        }
-        None => format!("{body}{figure}"),
-    };
+    let at = body
+        .find("<h2")
+        .and_then(|i| body[i + 3..].find("<h2").map(|j| i + 3 + j));
+    let (lead, rest) = body.split_at(at.unwrap_or(body.len()));
     let heading = match lang {
         transfermap_model::Lang::En => "Appendix: the detailed map",
         transfermap_model::Lang::Sv => "Bilaga: den detaljerade kartan",
     };
-    let appendix = match detail {
-        None => String::new(),
-        Some(Detail::Drawn(s)) => format!(
-            "<section class=\"detail\" id=\"detailed-map\"><h2>{heading}</h2><figure class=\"map\">{}</figure></section>",
-            inline_svg(s)
-        ),
-        Some(Detail::Omitted(why)) => format!(
-            "<section id=\"detailed-map\"><h2>{heading}</h2><p>{}</p></section>",
-            escape(why)
-        ),
-    };
-    let body = format!("{body}{appendix}");
     let lang_code = match lang {
         transfermap_model::Lang::En => "en",
         transfermap_model::Lang::Sv => "sv",
     };
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang_code}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n",
-        escape(title)
-    )
+    // One buffer for the page: the body and the SVGs are most of it.
+    let svg_len = svg.map_or(0, <[u8]>::len)
+        + match detail {
+            Some(Detail::Drawn(s)) => s.len(),
+            _ => 0,
+        };
+    let mut out = String::with_capacity(STYLE.len() + body.len() + svg_len + 1024);
+    out.push_str("<!DOCTYPE html>\n<html lang=\"");
+    out.push_str(lang_code);
+    out.push_str("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+    out.push_str(&escape(title));
+    out.push_str("</title>\n<style>");
+    out.push_str(STYLE);
+    out.push_str("</style>\n</head>\n<body>\n<main>\n");
+    out.push_str(lead);
+    if let Some(s) = svg {
+        out.push_str("<figure class=\"map\" id=\"transfer-map\">");
+        out.push_str(&inline_svg(s));
+        out.push_str("<figcaption>");
+        out.push_str(&escape(caption));
+        out.push_str("</figcaption></figure>");
+    }
+    out.push_str(rest);
+    match detail {
+        None => {}
+        Some(Detail::Drawn(s)) => {
+            out.push_str("<section class=\"detail\" id=\"detailed-map\"><h2>");
+            out.push_str(heading);
+            out.push_str("</h2><figure class=\"map\">");
+            out.push_str(&inline_svg(s));
+            out.push_str("</figure></section>");
+        }
+        Some(Detail::Omitted(why)) => {
+            out.push_str("<section id=\"detailed-map\"><h2>");
+            out.push_str(heading);
+            out.push_str("</h2><p>");
+            out.push_str(&escape(why));
+            out.push_str("</p></section>");
+        }
+    }
+    out.push_str("\n</main>\n</body>\n</html>\n");
+    out
 }
 
 #[cfg(test)]

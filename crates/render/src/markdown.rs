@@ -1,7 +1,7 @@
 //! `report.md`: summary, findings table, and each path hop by hop with its
 //! evidence — in English or Swedish.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 
 use crate::legal::describe;
@@ -846,6 +846,18 @@ fn with_inference(edge: String, hop: &Hop, lang: Lang) -> String {
     }
 }
 
+/// A hash of a path's steps (their ends and kinds): equal steps hash equal.
+fn steps_hash(steps: &[Hop]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for step in steps {
+        step.from.hash(&mut h);
+        step.to.hash(&mut h);
+        step.edge.hash(&mut h);
+    }
+    h.finish()
+}
+
 fn paths(s: &mut String, scan: &Scan, lang: Lang) {
     let w = words(lang);
     if scan.findings.is_empty() {
@@ -882,20 +894,20 @@ fn paths(s: &mut String, scan: &Scan, lang: Lang) {
                 // One line per country with its status: a merged finding
                 // never lets one country's status stand for another's.
                 let _ = writeln!(s, "- {}:", w.countries);
-                let mut seen: Vec<(&str, &LegalStatus)> = Vec::new();
+                // Each country and status once, in first-seen order, and
+                // whether only a possible artefact places the data there
+                // (then the line says so).
+                let mut seen: Vec<(&str, &LegalStatus, bool)> = Vec::new();
                 for o in f.occurrences() {
                     let (Some(c), Some(st)) = (o.country, o.status) else {
                         continue;
                     };
-                    if seen.contains(&(c, st)) {
-                        continue;
+                    match seen.iter_mut().find(|(sc, sst, _)| *sc == c && *sst == st) {
+                        Some((_, _, artefact)) => *artefact &= o.is_artefact(),
+                        None => seen.push((c, st, o.is_artefact())),
                     }
-                    seen.push((c, st));
-                    // A country only a possible artefact places there says so.
-                    let artefact = f
-                        .occurrences()
-                        .filter(|x| x.country == Some(c) && x.status == Some(st))
-                        .all(|x| x.is_artefact());
+                }
+                for (c, st, artefact) in seen {
                     let _ = writeln!(
                         s,
                         "  - {} ({}): {}{}",
@@ -933,14 +945,21 @@ fn paths(s: &mut String, scan: &Scan, lang: Lang) {
         // Occurrences that share all but their last step are shown once,
         // with their last steps listed: a range geolocated in many
         // countries is one route, not many.
+        // (Found by a hash of the prefix's steps: a merged finding has
+        // hundreds of occurrences.)
         let mut routes: Vec<Route<'_>> = Vec::new();
+        let mut by_prefix: HashMap<u64, Vec<usize>> = HashMap::new();
         for o in f.occurrences() {
             let Some((last, prefix)) = o.path.split_last() else {
                 continue;
             };
-            match routes.iter_mut().find(|(p, _)| *p == prefix) {
-                Some((_, lasts)) => lasts.push((last, o.note)),
-                None => routes.push((prefix, vec![(last, o.note)])),
+            let candidates = by_prefix.entry(steps_hash(prefix)).or_default();
+            match candidates.iter().find(|&&r| routes[r].0 == prefix) {
+                Some(&r) => routes[r].1.push((last, o.note)),
+                None => {
+                    candidates.push(routes.len());
+                    routes.push((prefix, vec![(last, o.note)]));
+                }
             }
         }
         let many = routes.len() > 1;

@@ -132,10 +132,9 @@ impl TransferGraph {
     }
 
     pub fn to_data(&self) -> GraphData {
-        GraphData {
-            nodes: self.graph.node_weights().cloned().collect(),
-            edges: self
-                .graph
+        GraphData::new(
+            self.graph.node_weights().cloned().collect(),
+            self.graph
                 .edge_references()
                 .map(|e| EdgeData {
                     from: self.graph[e.source()].key.clone(),
@@ -143,7 +142,7 @@ impl TransferGraph {
                     edge: e.weight().clone(),
                 })
                 .collect(),
-        }
+        )
     }
 
     /// Rebuild from the serialised form (e.g. a `scan.json` read back).
