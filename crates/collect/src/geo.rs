@@ -9,7 +9,8 @@
 //! GeoLite2/GeoIP2/DB-IP files (`country.iso_code`, `registered_country`)
 //! are read.
 
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -9,7 +9,7 @@
 //! questions against a hard cap, so a hostile zone cannot make a scan run
 //! forever.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::net::SocketAddr;

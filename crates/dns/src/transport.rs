@@ -16,7 +16,7 @@
 //! rather than after the whole `--timeout`: one lost datagram then costs a
 //! few round trips, not seconds. An answer to an earlier try still counts.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet, HashSetExt};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

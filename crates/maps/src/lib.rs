@@ -9,6 +9,7 @@ mod model;
 pub mod org;
 mod validate;
 
+use foldhash::HashMap;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -87,8 +88,8 @@ pub struct KnowledgeBase {
 /// trying each of some hundreds in turn was a few per cent of a batch.
 #[derive(Debug, Clone, Default)]
 struct FingerprintIndex {
-    exact: std::collections::HashMap<String, Vec<usize>>,
-    below: std::collections::HashMap<String, Vec<usize>>,
+    exact: HashMap<String, Vec<usize>>,
+    below: HashMap<String, Vec<usize>>,
     /// How many fingerprints it was built over.
     len: usize,
 }

@@ -1,6 +1,7 @@
 //! The transfer graph in its serialised form: nodes with stable keys, and
 //! edges between keys. Every node and edge lists the evidence it rests on.
 
+use foldhash::{HashMap, HashMapExt};
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::EvidenceIds;
@@ -363,7 +364,7 @@ pub struct GraphData {
     /// the index was made is still searched right.
     #[serde(skip)]
     #[schemars(skip)]
-    index: std::sync::OnceLock<std::collections::HashMap<NodeKey, usize>>,
+    index: std::sync::OnceLock<HashMap<NodeKey, usize>>,
 }
 
 impl GraphData {
@@ -378,7 +379,7 @@ impl GraphData {
     /// The node with this key.
     pub fn node(&self, key: &NodeKey) -> Option<&Node> {
         let index = self.index.get_or_init(|| {
-            let mut index = std::collections::HashMap::with_capacity(self.nodes.len());
+            let mut index = HashMap::with_capacity(self.nodes.len());
             for (i, n) in self.nodes.iter().enumerate() {
                 // The first of two nodes with one key, as a search finds.
                 index.entry(n.key.clone()).or_insert(i);

@@ -1,7 +1,8 @@
 //! The transfer map as a Graphviz diagram: nodes grouped into EU/EEA,
 //! adequate country and third country; the findings' paths in red; a legend.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::BTreeMap;
 
 use crate::text::visible_cow;
 use transfermap_model::Lang;
@@ -65,6 +66,16 @@ pub fn quote(text: &str) -> String {
 /// [`quote`], appended to `out`.
 fn quote_into(out: &mut String, text: &str) {
     out.push('"');
+    // Printable ASCII without a quote or backslash is written as it is.
+    if text.len() <= 200
+        && text
+            .bytes()
+            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     let text = visible_cow(text);
     let mut chars = text.chars();
     for c in chars.by_ref().take(200) {

@@ -3,7 +3,7 @@
 //! `dot` run for many minutes, and one such domain must not stall a batch.
 //! Each layout is killed after [`timeout`]; its output is read whole.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -295,8 +295,16 @@ impl Resident {
         }
         let title = format!("<title>{name}</title>");
         let deadline = Instant::now() + limit;
+        // Where the search for the title starts: the output arrives in
+        // chunks, and each is searched once, not the whole picture again.
+        let (mut searched, mut title_at) = (0, None);
         loop {
-            if let Some(at) = find(&self.pending, title.as_bytes())
+            if title_at.is_none() {
+                let from = searched.min(self.pending.len());
+                title_at = find(&self.pending[from..], title.as_bytes()).map(|at| from + at);
+                searched = self.pending.len().saturating_sub(title.len());
+            }
+            if let Some(at) = title_at
                 && let Some(close) = find(&self.pending[at..], b"</svg>")
             {
                 let mut end = at + close + b"</svg>".len();
@@ -336,11 +344,11 @@ impl Drop for Resident {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).rposition(|w| w == needle)
+    memchr::memmem::rfind(haystack, needle)
 }
 
 /// Lay several graphs out in one `dot` run; the outputs in input order.

@@ -1,7 +1,8 @@
 //! `report.md`: summary, findings table, and each path hop by hop with its
 //! evidence — in English or Swedish.
 
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use crate::legal::describe;
@@ -18,6 +19,12 @@ use transfermap_model::scan::{Dpf, Scan, ScanStatus, Unobserved};
 /// through): nothing from DNS can open a link, a tag, a table cell or a
 /// code span, and it stays on one line.
 pub fn escape(text: &str) -> String {
+    // Host names, labels and codes are short printable ASCII with nothing
+    // to escape: copied whole.
+    let plain = |b: u8| (0x20..0x7f).contains(&b) && !b"\\`*_[]#|~&<>".contains(&b);
+    if text.len() <= 500 && text.bytes().all(plain) {
+        return text.to_owned();
+    }
     let shown = crate::text::visible_cow(text);
     let mut out = String::with_capacity(shown.len() + 8);
     for (n, c) in shown.chars().enumerate() {
@@ -848,8 +855,8 @@ fn with_inference(edge: String, hop: &Hop, lang: Lang) -> String {
 
 /// A hash of a path's steps (their ends and kinds): equal steps hash equal.
 fn steps_hash(steps: &[Hop]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = foldhash::fast::FixedState::default().build_hasher();
     for step in steps {
         step.from.hash(&mut h);
         step.to.hash(&mut h);

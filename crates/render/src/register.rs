@@ -332,17 +332,88 @@ pub fn xlsx(rows: &[Row], lang: Lang) -> Result<Vec<u8>, crate::RenderError> {
             .write_string_with_format(0, c, *title, &bold)
             .map_err(err)?;
         sheet.set_column_width(c, width).map_err(err)?;
+        // The cells below take the column's format: naming it per cell
+        // would hash the whole format once for every cell.
+        sheet.set_column_format(c, &wrap).map_err(err)?;
     }
     for (i, r) in rows.iter().enumerate() {
         let row = (i + 1) as u32;
         for (c, text) in r.cells().iter().enumerate() {
             // Written as strings: never read as a formula.
             sheet
-                .write_string_with_format(row, c as u16, visible(text), &wrap)
+                .write_string(row, c as u16, visible(text))
                 .map_err(err)?;
         }
     }
     sheet.set_freeze_panes(1, 0).map_err(err)?;
     sheet.autofilter(0, 0, rows.len() as u32, 9).map_err(err)?;
     book.save_to_buffer().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(xlsx: &[u8], name: &str) -> String {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+        let mut text = String::new();
+        zip.by_name(name)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    }
+
+    /// The value of `attr="…"` in an XML element's text.
+    /// (`element` is the text after the element's name and its space.)
+    fn attr(element: &str, attr: &str) -> Option<String> {
+        let element = format!(" {element}");
+        let start = element.find(&format!(" {attr}=\""))? + attr.len() + 3;
+        Some(element[start..start + element[start..].find('"')?].to_owned())
+    }
+
+    #[test]
+    fn every_cell_of_the_spreadsheet_wraps_and_the_header_is_bold() {
+        let row = Row {
+            recipient: "Microsoft Ireland Operations Ltd".into(),
+            role: "processor".into(),
+            country: "United States".into(),
+            entry: "MX".into(),
+            data: "mailbox content".into(),
+            status: "=HYPERLINK(\"x\")".into(),
+            transfer_tool: String::new(),
+            subprocessors: "a\nb".into(),
+            findings: "TM103".into(),
+            evidence: "E1".into(),
+        };
+        let xlsx = xlsx(&[row.clone(), row], Lang::En).unwrap();
+        let sheet = part(&xlsx, "xl/worksheets/sheet1.xml");
+        let styles = part(&xlsx, "xl/styles.xml");
+        let xfs = &styles[styles.find("<cellXfs").unwrap()..styles.find("</cellXfs>").unwrap()];
+        let xf: Vec<&str> = xfs.split("<xf ").skip(1).collect();
+        let fonts: Vec<&str> = styles.split("<font>").skip(1).collect();
+        // (wraps, bold) of a cell's (`s`) or a column's (`style`) format.
+        let style_of = |element: &str, name: &str| -> (bool, bool) {
+            let s: usize = attr(element, name).map_or(0, |s| s.parse().unwrap());
+            let font: usize = attr(xf[s], "fontId").unwrap().parse().unwrap();
+            (
+                xf[s].contains("wrapText=\"1\""),
+                fonts[font].contains("<b/>"),
+            )
+        };
+        let cells: Vec<&str> = sheet.split("<c ").skip(1).collect();
+        // 10 header cells, 9 filled cells in each of two rows (the empty one is left out).
+        assert_eq!(cells.len(), 10 + 2 * 9, "{sheet}");
+        for cell in cells {
+            let header = attr(cell, "r").unwrap().ends_with('1');
+            assert_eq!(style_of(cell, "s"), (true, header), "{cell}");
+            // Text is written as text: no cell holds a formula.
+            assert!(!cell.contains("<f>"), "{cell}");
+        }
+        // The columns' own format wraps too, for what a user types in.
+        for col in sheet.split("<col ").skip(1) {
+            assert!(style_of(col, "style").0, "{col}");
+        }
+    }
 }

@@ -29,7 +29,9 @@ pub fn visible(text: &str) -> String {
 
 /// [`visible`], borrowing the text when nothing in it needs showing.
 pub fn visible_cow(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(is_invisible) {
+    // Most text is printable ASCII, where only the controls are invisible:
+    // decided a byte at a time without looking up each character's category.
+    if is_printable_ascii(text) || !text.chars().any(is_invisible) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -41,6 +43,12 @@ pub fn visible_cow(text: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Whether every byte of `text` is printable ASCII (space to `~`), so
+/// that nothing in it is invisible.
+pub fn is_printable_ascii(text: &str) -> bool {
+    text.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
 /// For a terminal: [`visible`], so that no escape sequence or bidi control

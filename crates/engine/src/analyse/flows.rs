@@ -4,7 +4,8 @@
 //! what a report shows even when there is no finding: silence is not
 //! "EU only" unless the flows were seen.
 
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use foldhash::{HashSet, HashSetExt};
+use std::collections::{BTreeSet, VecDeque};
 
 use petgraph::Direction;
 use petgraph::graph::NodeIndex;
@@ -46,7 +47,7 @@ pub fn flows(graph: &TransferGraph, attribution: &Attribution, kb: &KnowledgeBas
             if e.weight().kind == EdgeKind::DeliversTo {
                 inbound(graph, kb, e.target(), &mut flow);
             }
-            let mut seen = HashSet::from([e.target()]);
+            let mut seen = HashSet::from_iter([e.target()]);
             let mut queue = VecDeque::from([e.target()]);
             while let Some(n) = queue.pop_front() {
                 let node = &g[n];
@@ -102,7 +103,7 @@ pub fn flows(graph: &TransferGraph, attribution: &Attribution, kb: &KnowledgeBas
 /// flow, their parents and sub-processors.
 fn parties_by_contract(graph: &TransferGraph, start: NodeIndex) -> HashSet<NodeIndex> {
     let g = &graph.graph;
-    let mut seen = HashSet::from([start]);
+    let mut seen = HashSet::from_iter([start]);
     let mut queue = VecDeque::from([start]);
     let mut out = HashSet::new();
     while let Some(n) = queue.pop_front() {

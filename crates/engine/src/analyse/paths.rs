@@ -6,8 +6,9 @@
 //! is one. Ties are broken by node key, never by the order the graph was
 //! built in, so the same facts give the same paths.
 
+use foldhash::{HashMap, HashMapExt};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
 
 use petgraph::Direction;
 use petgraph::graph::{EdgeIndex, NodeIndex};
@@ -46,7 +47,7 @@ pub fn cheapest_from(graph: &TransferGraph, entry: EdgeIndex) -> PathTree {
     };
     let entry_kind = g[entry].kind;
     tree.via.insert(start, entry);
-    let mut dist: HashMap<NodeIndex, u32> = HashMap::from([(start, 0)]);
+    let mut dist: HashMap<NodeIndex, u32> = HashMap::from_iter([(start, 0)]);
     let mut queue = BinaryHeap::from([Reverse((0u32, g[start].key.clone(), start.index()))]);
     while let Some(Reverse((d, key, n))) = queue.pop() {
         let n = NodeIndex::new(n);

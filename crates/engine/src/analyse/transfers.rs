@@ -2,7 +2,7 @@
 //! an address geolocated there, a declared site there — or at a company
 //! under a third country's law, or a network holder registered there.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use chrono::NaiveDate;
 use petgraph::Direction;
@@ -56,7 +56,7 @@ pub(crate) fn findings(
         graph,
         kb,
         as_of,
-        statuses: Statuses::new(),
+        statuses: Statuses::default(),
     };
     for &n in tree.reached.values() {
         let mut edges: Vec<_> = g.edges_directed(n, Direction::Outgoing).collect();

@@ -1,6 +1,6 @@
 //! Building the transfer graph from what was collected and what the maps say.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::net::IpAddr;
 
 use chrono::NaiveDate;

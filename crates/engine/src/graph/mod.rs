@@ -6,7 +6,7 @@
 
 mod build;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
