@@ -855,10 +855,14 @@ async fn run_many(
             bar.inc(1);
             done += 1;
             if plain && (done.is_multiple_of(step) || done == total) {
-                eprintln!(
-                    "scanned {done}/{total} domains ({:.1} s)",
-                    started.elapsed().as_secs_f64()
-                );
+                let secs = started.elapsed().as_secs_f64();
+                match lang {
+                    Lang::En => eprintln!("scanned {done}/{total} domains ({secs:.1} s)"),
+                    Lang::Sv => eprintln!(
+                        "skannade {done}/{total} domäner ({} s)",
+                        format!("{secs:.1}").replace('.', ",")
+                    ),
+                }
             }
         }
         Progress::Warning(w) => warned.push(w),
@@ -886,16 +890,22 @@ async fn run_many(
         .iter()
         .filter(|d| !d.countries.is_empty())
         .count();
-    println!(
-        "{} domains: {} complete, {} partial, {} failed, {} with errors; {} with a path to a third country; {} DNS questions sent",
+    let (n, ok, partial, failed, error, sent) = (
         summary.domains.len(),
         count(RowStatus::Ok),
         count(RowStatus::Partial),
         count(RowStatus::Failed),
         count(RowStatus::Error),
-        with_transfer,
-        summary.queries_sent
+        summary.queries_sent,
     );
+    match lang {
+        Lang::En => println!(
+            "{n} domains: {ok} complete, {partial} partial, {failed} failed, {error} with errors; {with_transfer} with a path to a third country; {sent} DNS questions sent"
+        ),
+        Lang::Sv => println!(
+            "{n} domäner: {ok} fullständiga, {partial} delvis, {failed} misslyckade, {error} med fel; {with_transfer} med en väg till ett tredjeland; {sent} DNS-frågor skickade"
+        ),
+    }
     for d in summary
         .domains
         .iter()
@@ -906,9 +916,16 @@ async fn run_many(
             .error
             .clone()
             .unwrap_or_else(|| d.gaps.first().cloned().unwrap_or_default());
+        let status = match (lang, d.status) {
+            (Lang::Sv, RowStatus::Partial) => "delvis",
+            (Lang::Sv, RowStatus::Failed) => "misslyckad",
+            (Lang::Sv, RowStatus::Error) => "fel",
+            (Lang::Sv, RowStatus::Ok) => "fullständig",
+            (Lang::En, s) => s.as_str(),
+        };
         println!(
             "  {}: {} — {}",
-            d.status.as_str(),
+            status,
             printable(&d.domain),
             printable(&why)
         );
@@ -918,12 +935,16 @@ async fn run_many(
     for (provider, list) in top.iter().take(5) {
         println!("  {:>5}  {}", list.len(), printable(provider));
     }
-    println!(
-        "summary in {}: summary.md, summary.csv, summary.json",
-        out.display()
-    );
+    let files = "summary.md, summary.html, summary.csv, summary.json";
+    match lang {
+        Lang::En => println!("summary in {}: {files}", out.display()),
+        Lang::Sv => println!("sammanställning i {}: {files}", out.display()),
+    }
     if summary.interrupted {
-        println!("interrupted: run again with --resume to scan the rest");
+        match lang {
+            Lang::En => println!("interrupted: run again with --resume to scan the rest"),
+            Lang::Sv => println!("avbruten: kör igen med --resume för att skanna resten"),
+        }
         return Ok(ExitCode::from(130));
     }
     if let Some(t) = threshold

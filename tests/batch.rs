@@ -100,6 +100,16 @@ fn the_summary_speaks_the_chosen_language() {
     // headings are gone.
     assert!(md.contains("**fel:**"), "{md}");
     assert!(!md.contains("Providers: how many"), "{md}");
+    // So is what the terminal says about the run.
+    let out = run.stdout();
+    assert!(out.contains("5 domäner: "), "{out}");
+    assert!(out.contains("med en väg till ett tredjeland"), "{out}");
+    assert!(out.contains("  fel: not a domain"), "{out}");
+    assert!(out.contains("sammanställning i "), "{out}");
+    assert!(out.contains("summary.html"), "{out}");
+    for english in ["domains:", "complete,", "summary in", "  error:"] {
+        assert!(!out.contains(english), "`{english}` in: {out}");
+    }
 }
 
 #[test]

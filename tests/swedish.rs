@@ -28,6 +28,12 @@ fn english_phrases() -> Vec<String> {
         assert_ne!(en, sv, "{r:?} has no Swedish title");
         v.push(en.to_string());
     }
+    // The analysis's edge details, as a path step shows them.
+    for d in transfermap::model::graph::detail::FIXED {
+        v.push(format!("({d})"));
+    }
+    v.push("(fingerprint ".into());
+    v.push("(declared for ".into());
     for c in DataCategory::ALL {
         v.push(words::data_category(c, Lang::En).to_string());
     }

@@ -229,6 +229,54 @@ pub struct Node {
     pub evidence: EvidenceIds,
 }
 
+/// The wording of the edge details the analysis writes. scan.json keeps
+/// them in English, as data; a renderer says each one in the report's
+/// language (`render::words::detail`), so every fixed form is named here
+/// and nowhere else.
+pub mod detail {
+    pub const CONTRACTING_ENTITY: &str = "contracting entity";
+    pub const GEOLOCATED: &str = "geolocated";
+    pub const DECLARED: &str = "declared";
+    pub const DECLARED_BY_ORGANISATION: &str = "declared by the organisation";
+    pub const ORGANISATION_MODEL: &str = "organisation model";
+    pub const OWN_RECORD: &str = "the organisation's own record";
+    pub const BEHIND_GATEWAY: &str = "to the mailboxes behind the gateway (inferred)";
+
+    /// Every fixed detail above, for the renderers' tests.
+    pub const FIXED: [&str; 7] = [
+        CONTRACTING_ENTITY,
+        GEOLOCATED,
+        DECLARED,
+        DECLARED_BY_ORGANISATION,
+        ORGANISATION_MODEL,
+        OWN_RECORD,
+        BEHIND_GATEWAY,
+    ];
+
+    pub const FINGERPRINT_PREFIX: &str = "fingerprint ";
+    pub const SHARE_PREFIX: &str = "geolocated: ";
+    pub const SHARE_SUFFIX: &str = "% of its addresses";
+    pub const CUSTOMERS_PREFIX: &str = "declared for ";
+    pub const CUSTOMERS_SUFFIX: &str = " customers";
+
+    /// The fingerprint (map pattern) that matched a name.
+    pub fn fingerprint(pattern: &str) -> String {
+        format!("{FINGERPRINT_PREFIX}{pattern}")
+    }
+
+    /// The share of a network's addresses geolocated in a country.
+    pub fn geolocated_share(pct: f64) -> String {
+        format!("{SHARE_PREFIX}{pct:.2}{SHARE_SUFFIX}")
+    }
+
+    /// Which customers a provider's location statement is for: a country
+    /// code, `EU` or `*` (everyone).
+    pub fn declared_for(customers: &str) -> String {
+        let who = if customers == "*" { "all" } else { customers };
+        format!("{CUSTOMERS_PREFIX}{who}{CUSTOMERS_SUFFIX}")
+    }
+}
+
 /// An edge of the transfer graph, without its ends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Edge {

@@ -389,7 +389,7 @@ fn graph(scan: &Scan, lang: Lang) -> (String, usize, usize) {
         let slot = drawn.entry((sf, st, e.edge.kind)).or_insert_with(|| {
             let mut label = crate::words::edge(e.edge.kind, lang).to_string();
             if let Some(d) = &e.edge.detail
-                && !d.starts_with("fingerprint")
+                && !d.starts_with(transfermap_model::graph::detail::FINGERPRINT_PREFIX)
                 && !collapsed
             {
                 label.push_str(": ");

@@ -383,19 +383,90 @@ pub fn decision(name: &str, lang: Lang) -> String {
     }
 }
 
-/// An edge's detail, in the report's language. Details are written by the
-/// analysis in English; the ones with a fixed form are said in Swedish.
+/// An edge's detail, in the report's language. The analysis writes
+/// details in English (`model::graph::detail`); each fixed form is said in
+/// Swedish here. What is left is data: a record's text, a DKIM selector, a
+/// map pattern, a sub-processor's function as its provider lists it.
 pub fn detail(text: &str, lang: Lang) -> String {
+    use transfermap_model::graph::detail as d;
     if lang == Lang::En {
         return text.to_string();
     }
-    if let Some(rest) = text.strip_prefix("geolocated: ")
-        && let Some(pct) = rest.strip_suffix("% of its addresses")
+    let fixed = match text {
+        d::CONTRACTING_ENTITY => Some("avtalspart"),
+        d::GEOLOCATED => Some("geolokaliserat"),
+        d::DECLARED => Some("uppgivet"),
+        d::DECLARED_BY_ORGANISATION => Some("uppgivet av organisationen"),
+        d::ORGANISATION_MODEL => Some("organisationens modell"),
+        d::OWN_RECORD => Some("organisationens egen post"),
+        d::BEHIND_GATEWAY => Some("till brevlådorna bakom filtret (slutsats)"),
+        _ => None,
+    };
+    if let Some(sv) = fixed {
+        return sv.to_string();
+    }
+    if let Some(rest) = text.strip_prefix(d::SHARE_PREFIX)
+        && let Some(pct) = rest.strip_suffix(d::SHARE_SUFFIX)
     {
         return format!(
             "geolokaliserat: {} % av dess adresser",
             pct.replace('.', ",")
         );
     }
+    if let Some(pattern) = text.strip_prefix(d::FINGERPRINT_PREFIX) {
+        return format!("fingeravtryck {pattern}");
+    }
+    if let Some(who) = text
+        .strip_prefix(d::CUSTOMERS_PREFIX)
+        .and_then(|r| r.strip_suffix(d::CUSTOMERS_SUFFIX))
+    {
+        return match who {
+            "all" => "uppgivet för alla kunder".to_string(),
+            "EU" => "uppgivet för kunder i EU/EES".to_string(),
+            cc => format!("uppgivet för kunder i {cc}"),
+        };
+    }
     text.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use transfermap_model::graph::detail as d;
+
+    #[test]
+    fn every_detail_the_analysis_writes_is_said_in_swedish() {
+        let made = [
+            d::fingerprint("*.mail.protection.outlook.com"),
+            d::geolocated_share(12.5),
+            d::declared_for("*"),
+            d::declared_for("EU"),
+            d::declared_for("SE"),
+        ];
+        let all = d::FIXED.iter().map(|s| s.to_string()).chain(made);
+        for en in all {
+            assert_eq!(detail(&en, Lang::En), en);
+            let sv = detail(&en, Lang::Sv);
+            assert_ne!(sv, en, "no Swedish for the detail {en:?}");
+            for word in [
+                "declared",
+                "customers",
+                "fingerprint",
+                "mailboxes",
+                "the organisation",
+                "contracting",
+                "inferred",
+                "record",
+            ] {
+                assert!(!sv.contains(word), "{en:?} -> {sv:?}");
+            }
+        }
+        assert_eq!(
+            detail(&d::geolocated_share(12.5), Lang::Sv),
+            "geolokaliserat: 12,50 % av dess adresser"
+        );
+        // Data stays as it is: a record's mechanism, a selector.
+        assert_eq!(detail("include", Lang::Sv), "include");
+        assert_eq!(detail("DKIM selector1", Lang::Sv), "DKIM selector1");
+    }
 }

@@ -13,6 +13,7 @@ use transfermap_maps::{FingerprintKind, FingerprintTarget, KnowledgeBase, Origin
 use transfermap_model::collection::{Collection, HostResolution, MxSet};
 use transfermap_model::evidence::{EvidenceId, EvidenceIds, EvidenceLog, Observation};
 use transfermap_model::geo::{GeoFacts, network_ends};
+use transfermap_model::graph::detail;
 use transfermap_model::key::NodeKey;
 use transfermap_model::spf::{Authorised, SpfNode};
 
@@ -335,7 +336,7 @@ impl Builder<'_> {
                     ix,
                     country,
                     EdgeKind::LocatedIn,
-                    Some(format!("geolocated: {:.2}% of its addresses", share.pct)),
+                    Some(detail::geolocated_share(share.pct)),
                     r.evidence,
                 );
             }
@@ -358,7 +359,7 @@ impl Builder<'_> {
                 ix,
                 country,
                 EdgeKind::LocatedIn,
-                Some("geolocated".into()),
+                Some(detail::GEOLOCATED.into()),
                 f.evidence,
             );
         }
@@ -431,7 +432,7 @@ impl Builder<'_> {
                     ix,
                     org,
                     EdgeKind::OperatedBy,
-                    Some("the organisation's own record".into()),
+                    Some(detail::OWN_RECORD.into()),
                     node.evidence.first(),
                 );
             }
@@ -510,7 +511,7 @@ impl Builder<'_> {
             .collect();
         for f in matches {
             let fev = self.map_ev(&f.origin, "fingerprint", &f.pattern);
-            let detail = Some(format!("fingerprint {}", f.pattern));
+            let detail = Some(detail::fingerprint(&f.pattern));
             let target = match &f.target {
                 FingerprintTarget::Service(id) => self.service(id),
                 FingerprintTarget::Provider(id) => self.provider(id),
@@ -544,7 +545,7 @@ impl Builder<'_> {
                 ix,
                 p,
                 EdgeKind::OperatedBy,
-                Some("contracting entity".into()),
+                Some(detail::CONTRACTING_ENTITY.into()),
                 ev,
             );
         }
@@ -717,7 +718,7 @@ impl Builder<'_> {
                     host,
                     service,
                     EdgeKind::DeliversTo,
-                    Some("to the mailboxes behind the gateway (inferred)".into()),
+                    Some(detail::BEHIND_GATEWAY.into()),
                     ev,
                     Inference {
                         rule: InferenceRule::MailboxBehindGateway,
@@ -759,7 +760,7 @@ impl Builder<'_> {
             ] {
                 for site_id in sites {
                     if let Some(site) = self.site(site_id) {
-                        let detail = Some(format!("declared for {} customers", decl.customers));
+                        let detail = Some(detail::declared_for(&decl.customers));
                         self.g.edge(six, site, kind, detail, dev);
                     }
                 }
@@ -794,7 +795,7 @@ impl Builder<'_> {
                         h,
                         node,
                         EdgeKind::PartOf,
-                        Some("organisation model".into()),
+                        Some(detail::ORGANISATION_MODEL.into()),
                         ev,
                     );
                 }
@@ -818,7 +819,7 @@ impl Builder<'_> {
                     node,
                     six,
                     kind,
-                    Some("declared by the organisation".into()),
+                    Some(detail::DECLARED_BY_ORGANISATION.into()),
                     ev,
                 );
                 let country = self.country(&site.country, ev);
@@ -826,7 +827,7 @@ impl Builder<'_> {
                     six,
                     country,
                     EdgeKind::LocatedIn,
-                    Some("declared".into()),
+                    Some(detail::DECLARED.into()),
                     ev,
                 );
             }
@@ -852,7 +853,7 @@ impl Builder<'_> {
                     node,
                     op,
                     EdgeKind::OperatedBy,
-                    Some("organisation model".into()),
+                    Some(detail::ORGANISATION_MODEL.into()),
                     ev,
                 );
             }
@@ -978,7 +979,7 @@ impl Builder<'_> {
             ix,
             country,
             EdgeKind::LocatedIn,
-            Some("declared".into()),
+            Some(detail::DECLARED.into()),
             ev,
         );
         if let Some(op) = self.provider(&s.operator) {
