@@ -146,3 +146,36 @@ fn every_swedish_output_speaks_swedish() {
     );
     assert!(found.len() >= 10, "{found:?}");
 }
+
+#[test]
+fn the_problems_of_a_scan_are_said_in_swedish() {
+    let run = run(&[
+        "scan",
+        "hostile.example",
+        "--zone-file",
+        &zones("hostile").display().to_string(),
+        "--lang",
+        "sv",
+        "--format",
+        "json,md",
+    ]);
+    let md = run.file("report.md");
+    let problems = md
+        .split("## Problem under skanningen")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the report lists its problems");
+    let terms = run.scan()["collection"]["spf"]["lookup_terms"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        problems.contains(&format!(
+            "SPF-posten kräver {terms} termer som ställer DNS-frågor"
+        )),
+        "{problems}"
+    );
+    assert!(problems.contains("SPF för "), "{problems}");
+    for english in ["DNS-querying terms", "SPF of ", "no usable MX record"] {
+        assert!(!problems.contains(english), "`{english}` in: {problems}");
+    }
+}

@@ -353,7 +353,11 @@ fn domain_problems(
         for p in &node.problems {
             out.push(DomainProblem {
                 code: ProblemCode::SpfProblem,
-                message: format!("SPF of {}: {p}", node.domain),
+                message: format!(
+                    "{}{}: {p}",
+                    transfermap_model::collection::SPF_OF,
+                    node.domain
+                ),
                 evidence: node.evidence.as_slice().to_vec(),
             });
         }
@@ -361,7 +365,7 @@ fn domain_problems(
     if mx.answered && mx.exchangers.iter().all(|m| m.implicit) {
         out.push(DomainProblem {
             code: ProblemCode::NoMx,
-            message: format!("no usable MX record for {}", mx.domain),
+            message: format!("{}{}", transfermap_model::collection::NO_MX_FOR, mx.domain),
             evidence: vec![mx.evidence],
         });
     }

@@ -68,6 +68,11 @@ pub struct DomainProblem {
     pub evidence: Vec<EvidenceId>,
 }
 
+/// The fixed openings of problem messages, which renderers say again in
+/// the report's language.
+pub const NO_MX_FOR: &str = "no usable MX record for ";
+pub const SPF_OF: &str = "SPF of ";
+
 /// What kind of problem: a stable code, as `scan.json` spells it.
 #[derive(
     Debug,

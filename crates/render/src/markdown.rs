@@ -223,6 +223,43 @@ const SV: Words = Words {
     on_network: "på nätet hos",
 };
 
+/// A problem of the scan in the report's language. The collection writes
+/// its messages in English; the fixed forms are said again in Swedish from
+/// the scan's own data. The fault an SPF or DMARC parser names (`a loop`,
+/// `bad tag`) stays as the parser wrote it.
+fn problem_message(
+    scan: &Scan,
+    p: &transfermap_model::collection::DomainProblem,
+    lang: Lang,
+) -> String {
+    use transfermap_model::collection::ProblemCode;
+    if lang == Lang::En {
+        return p.message.clone();
+    }
+    match p.code {
+        ProblemCode::SpfLookupLimit => format!(
+            "SPF-posten kräver {} termer som ställer DNS-frågor; RFC 7208 §4.6.4 tillåter {} (mottagare svarar permerror)",
+            scan.collection.spf.lookup_terms,
+            transfermap_model::spf::RFC_LOOKUP_LIMIT
+        ),
+        ProblemCode::NoMx => match p
+            .message
+            .strip_prefix(transfermap_model::collection::NO_MX_FOR)
+        {
+            Some(domain) => format!("ingen användbar MX-post för {domain}"),
+            None => p.message.clone(),
+        },
+        ProblemCode::SpfProblem => match p
+            .message
+            .strip_prefix(transfermap_model::collection::SPF_OF)
+        {
+            Some(rest) => format!("SPF för {rest}"),
+            None => p.message.clone(),
+        },
+        _ => p.message.clone(),
+    }
+}
+
 fn words(lang: Lang) -> &'static Words {
     match lang {
         Lang::En => &EN,
@@ -285,7 +322,7 @@ pub fn report(scan: &Scan, lang: Lang) -> String {
             s,
             "- `{}` {} ({})",
             p.code.as_str(),
-            escape(&p.message),
+            escape(&problem_message(scan, p, lang)),
             ev.join(", ")
         );
     }
