@@ -239,11 +239,12 @@ fn load_zone(path: &Path) -> Result<(Name, InMemoryZoneHandler), ZoneError> {
     let (origin, records) = match parse(&text) {
         Ok(parsed) => parsed,
         Err(e) => {
-            let mut message = plain_parse_error(&e.to_string());
+            let raw = e.to_string();
+            let mut message = plain_parse_error(&raw);
             return Err(match first_bad_line(&text, |t| parse(t).is_err()) {
                 Some(line) => {
                     let record = text.lines().nth(line - 1).unwrap_or("");
-                    if message.starts_with("a name holds characters")
+                    if is_idna_error(&raw)
                         && let Some(label) = underscore_inside_label(record)
                     {
                         message = format!(
@@ -297,9 +298,14 @@ fn underscore_inside_label(line: &str) -> Option<String> {
         .map(|l| l.chars().take(63).collect())
 }
 
+/// Whether hickory refused a label in IDNA processing.
+fn is_idna_error(message: &str) -> bool {
+    message.contains("Err(Errors)") || message.contains("Label contains invalid characters")
+}
+
 /// hickory's messages, said plainly (its IDNA errors end in `Err(Errors)`).
 fn plain_parse_error(message: &str) -> String {
-    if message.contains("Err(Errors)") || message.contains("Label contains invalid characters") {
+    if is_idna_error(message) {
         return "a name holds characters a domain name cannot have (letters, digits and hyphens between dots)".into();
     }
     message
