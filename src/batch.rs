@@ -334,9 +334,32 @@ pub async fn scan_many(
             add(Role::ReportReceiver, r);
         }
     }
+    // The Swedish wording of the names the rows use, for a Swedish page.
+    let mut named: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for row in &domains {
+        named.extend(
+            row.services
+                .iter()
+                .chain(&row.providers)
+                .chain(&row.gateways)
+                .chain(&row.senders)
+                .chain(&row.report_receivers)
+                .chain(&row.mailbox)
+                .chain(&row.contracting_entity)
+                .chain(&row.law_party)
+                .map(String::as_str),
+        );
+    }
+    let names_sv = ctx
+        .kb
+        .swedish_names()
+        .into_iter()
+        .filter(|(en, _)| named.contains(en.as_str()))
+        .collect();
     Summary {
         format: SUMMARY_FORMAT.into(),
         concentration,
+        names_sv,
         version: SUMMARY_FORMAT_VERSION,
         as_of: ctx.as_of,
         resolver: run.resolver_label().to_string(),

@@ -930,7 +930,8 @@ async fn run_many(
             printable(&why)
         );
     }
-    let mut top: Vec<(&String, &Vec<String>)> = summary.providers.iter().collect();
+    let localised = render::localise::summary(&summary, lang);
+    let mut top: Vec<(&String, &Vec<String>)> = localised.providers.iter().collect();
     top.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
     for (provider, list) in top.iter().take(5) {
         println!("  {:>5}  {}", list.len(), printable(provider));

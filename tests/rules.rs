@@ -274,3 +274,59 @@ fn severity_follows_the_legal_status_and_the_data() {
     assert_eq!(severity_of_law("2021-05-01"), "high");
     assert_eq!(severity_of_law("2026-01-01"), "low");
 }
+
+/// One company on a provider's list for two services, with a function for
+/// each: one node, named by the company alone, and every finding about it
+/// names the function of the step its own path takes.
+#[test]
+fn a_subprocessor_listed_twice_is_named_by_each_lists_function() {
+    use transfermap::model::finding::{Note, RuleCode};
+    use transfermap::model::graph::EdgeKind;
+    let dns = DnsFixture::start(&zones("exo-swedish-tenant"));
+    let maps = tempfile::tempdir().unwrap();
+    let entry = |function: &str, service: &str| {
+        format!(
+            "[[subprocessor]]\nprovider = \"microsoft-corporation\"\nname = \"Shared Support Inc\"\ncountry = \"US\"\nfunction = \"{function}\"\nservices = [\"{service}\"]\nsource = \"https://example.org/test-fixture\"\nchecked = \"2026-01-01\"\n"
+        )
+    };
+    std::fs::write(
+        maps.path().join("subprocessors.toml"),
+        format!(
+            "{}\n{}",
+            entry("mailbox support", "exchange-online"),
+            entry("account support", "microsoft-entra-id")
+        ),
+    )
+    .unwrap();
+    let maps_arg = maps.path().display().to_string();
+    let run = scan_live(&dns, "testkommun.se", &["--maps", &maps_arg]);
+    let scan = transfermap::model::scan::read_scan(&run.file("scan.json")).unwrap();
+    let key = "subprocessor:shared-support-inc";
+    let node = scan
+        .graph
+        .nodes
+        .iter()
+        .find(|n| n.key.to_string() == key)
+        .expect("the sub-processor's node");
+    assert_eq!(node.label, "Shared Support Inc");
+    let mut functions = Vec::new();
+    for f in scan.findings.iter().filter(|f| f.rule == RuleCode::Tm105) {
+        for o in f.occurrences().filter(|o| o.subject.to_string() == key) {
+            let step = o
+                .path
+                .iter()
+                .rev()
+                .find(|h| h.edge == EdgeKind::SubProcesses)
+                .and_then(|h| h.detail.clone())
+                .expect("a step to the sub-processor");
+            match o.note {
+                Some(Note::Subprocessor { function, .. }) => assert_eq!(function, &step),
+                other => panic!("{other:?}"),
+            }
+            functions.push(step);
+        }
+    }
+    functions.sort();
+    functions.dedup();
+    assert_eq!(functions, ["account support", "mailbox support"]);
+}

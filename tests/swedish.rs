@@ -63,6 +63,7 @@ fn english_phrases() -> Vec<String> {
             "e-mail of",
             " addresses (",
             " networks (",
+            "verification token",
         ]
         .map(String::from),
     );
@@ -178,4 +179,164 @@ fn the_problems_of_a_scan_are_said_in_swedish() {
     for english in ["DNS-querying terms", "SPF of ", "no usable MX record"] {
         assert!(!problems.contains(english), "`{english}` in: {problems}");
     }
+}
+
+/// A map name that carries an English description (`Zendesk (help desk,
+/// support e-mail)`) is shown in its Swedish wording in every Swedish
+/// output of a scan and of a batch's summary; scan.json and summary.json
+/// keep the names as the maps write them.
+#[test]
+fn map_names_are_said_in_swedish() {
+    let kb = transfermap::maps::KnowledgeBase::embedded().unwrap();
+    let names: Vec<(String, String)> = kb.swedish_names();
+    let zone = zones("provider-families").display().to_string();
+    let scan_in = |lang: &str| {
+        run(&[
+            "scan",
+            "familjekommun.se",
+            "--zone-file",
+            &zone,
+            "--lang",
+            lang,
+            "--format",
+            "json,md,html,dot,mermaid,register",
+        ])
+    };
+    let en = scan_in("en");
+    let sv = scan_in("sv");
+    let english_report = en.file("report.md");
+    // The names this scan reaches that have a Swedish wording.
+    let reached: Vec<&(String, String)> = names
+        .iter()
+        .filter(|(e, _)| english_report.contains(e.as_str()))
+        .collect();
+    assert!(reached.len() >= 3, "{reached:?}");
+    let mut phrases: Vec<String> = reached.iter().map(|(e, _)| e.clone()).collect();
+    phrases.extend(english_phrases());
+    let mut broken = Vec::new();
+    for f in [
+        "report.md",
+        "report.html",
+        "transfer-map.dot",
+        "transfer-map-detail.dot",
+        "transfer-map.mmd",
+        "transfer-register.csv",
+    ] {
+        check(f, &sv.file(f), &phrases, &mut broken);
+    }
+    assert!(broken.is_empty(), "English names:\n{}", broken.join("\n"));
+    let report = sv.file("report.md");
+    for (_, s) in &reached {
+        assert!(
+            report.contains(s.as_str()),
+            "`{s}` not in the Swedish report"
+        );
+    }
+    // scan.json is data: the names as the maps write them, and the
+    // Swedish wording beside them.
+    let scan = sv.scan();
+    let nodes = scan["graph"]["nodes"].as_array().unwrap();
+    for (e, s) in &reached {
+        assert!(
+            nodes
+                .iter()
+                .any(|n| n["label"] == e.as_str() && n["label_sv"] == s.as_str()),
+            "{e}"
+        );
+    }
+
+    // A batch's summary pages.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("domains.txt");
+    std::fs::write(&file, "familjekommun.se\n").unwrap();
+    let file_arg = file.display().to_string();
+    let batch = run(&[
+        "scan",
+        "--domains-file",
+        &file_arg,
+        "--zone-file",
+        &zone,
+        "--lang",
+        "sv",
+        "--format",
+        "json",
+    ]);
+    let summary = batch.summary();
+    let row = &summary["domains"][0];
+    let english_row = row.to_string();
+    let in_row: Vec<&&(String, String)> = reached
+        .iter()
+        .filter(|(e, _)| english_row.contains(&serde_json::to_string(e).unwrap()))
+        .collect();
+    assert!(!in_row.is_empty(), "{english_row}");
+    for (e, s) in &in_row {
+        assert_eq!(summary["names_sv"][e.as_str()], s.as_str());
+    }
+    // Each page shows some of the row's names (the mailbox service at
+    // least), every one of them in its Swedish wording.
+    for page in ["summary.md", "summary.html"] {
+        let text = batch.file(page);
+        let mut shown = 0;
+        for (e, s) in &in_row {
+            let (e, s) = if page == "summary.html" {
+                (html_escaped(e), html_escaped(s))
+            } else {
+                (e.clone(), s.clone())
+            };
+            shown += usize::from(text.contains(&s));
+            assert!(!text.contains(&e), "`{e}` in {page}");
+        }
+        assert!(shown >= 1, "no Swedish name in {page}");
+    }
+}
+
+fn html_escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A sub-processor's function is the provider's English words; a Swedish
+/// report shows the maps' Swedish wording of it (in the finding's note,
+/// its party and the path step), and scan.json keeps the list's words.
+#[test]
+fn subprocessor_functions_are_said_in_swedish() {
+    let kb = transfermap::maps::KnowledgeBase::embedded().unwrap();
+    let zone = zones("exo-swedish-tenant").display().to_string();
+    let run = run(&[
+        "scan",
+        "testkommun.se",
+        "--zone-file",
+        &zone,
+        "--lang",
+        "sv",
+        "--format",
+        "json,md,register",
+    ]);
+    let report = run.file("report.md");
+    let reached: Vec<_> = kb
+        .subprocessors
+        .iter()
+        .filter(|s| report.contains(&s.name))
+        .collect();
+    assert!(!reached.is_empty(), "no sub-processor in the report");
+    let phrases: Vec<String> = reached.iter().map(|s| s.function.clone()).collect();
+    let mut broken = Vec::new();
+    check("report.md", &report, &phrases, &mut broken);
+    check(
+        "transfer-register.csv",
+        &run.file("transfer-register.csv"),
+        &phrases,
+        &mut broken,
+    );
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+    for s in &reached {
+        let sv = s.function_sv.as_deref().unwrap();
+        assert!(report.contains(sv), "`{sv}` not in the report");
+    }
+    let json = run.file("scan.json");
+    assert!(
+        json.contains(&reached[0].function),
+        "scan.json keeps the list's words"
+    );
 }

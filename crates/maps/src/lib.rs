@@ -250,6 +250,28 @@ impl KnowledgeBase {
         self.references_pending.extend(layer.references_pending);
     }
 
+    /// Every provider's, service's and sub-processor's name that a Swedish
+    /// report words differently (`name` → `name_sv`; a sub-processor as
+    /// the graph names it, with its function).
+    pub fn swedish_names(&self) -> Vec<(String, String)> {
+        let providers = self.providers.values().map(|p| (&p.name, &p.name_sv));
+        let services = self.services.values().map(|s| (&s.name, &s.name_sv));
+        let named = providers
+            .chain(services)
+            .filter_map(|(en, sv)| Some((en.clone(), sv.clone()?)));
+        let subprocessors = self.subprocessors.iter().filter_map(|s| {
+            let sv = s.function_sv.as_ref()?;
+            Some((
+                format!("{} ({})", s.name, s.function),
+                format!("{} ({sv})", s.name),
+            ))
+        });
+        named
+            .chain(subprocessors)
+            .filter(|(en, sv)| en != sv)
+            .collect()
+    }
+
     pub fn country_name(&self, code: &str, lang: transfermap_model::Lang) -> String {
         match self.countries.get(code) {
             Some(c) => match lang {
@@ -412,5 +434,65 @@ mod tests {
             }
         }
         assert!(found > kb.fingerprints.len(), "{found}");
+    }
+
+    /// A shipped name that carries a description in brackets
+    /// (`Zendesk (help desk, support e-mail)`, `… (legal entity not
+    /// identified)`) is English prose; a Swedish report needs its own
+    /// wording, so every such name has a `name_sv`, and it differs where
+    /// the bracket holds words rather than an abbreviation or a domain.
+    #[test]
+    fn every_shipped_name_with_a_description_has_a_swedish_name() {
+        let kb = KnowledgeBase::embedded().unwrap();
+        let names = kb
+            .providers
+            .values()
+            .map(|p| (&p.origin, &p.name, &p.name_sv))
+            .chain(
+                kb.services
+                    .values()
+                    .map(|s| (&s.origin, &s.name, &s.name_sv)),
+            );
+        let mut missing = Vec::new();
+        let mut checked = 0;
+        for (origin, name, sv) in names {
+            match sv {
+                Some(sv) => {
+                    checked += 1;
+                    assert!(
+                        !sv.trim().is_empty(),
+                        "{}:{}: empty name_sv",
+                        origin.file,
+                        origin.line
+                    );
+                    assert_eq!(
+                        sv.matches('(').count(),
+                        sv.matches(')').count(),
+                        "{}:{}: unbalanced brackets in {sv:?}",
+                        origin.file,
+                        origin.line
+                    );
+                }
+                None if name.contains('(') => {
+                    missing.push(format!("{}:{}: {name}", origin.file, origin.line))
+                }
+                None => {}
+            }
+        }
+        // A sub-processor's function is the provider's English words.
+        for s in &kb.subprocessors {
+            if s.function_sv.as_deref().is_none_or(|f| f.trim().is_empty()) {
+                missing.push(format!(
+                    "{}:{}: function of {}",
+                    s.origin.file, s.origin.line, s.name
+                ));
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "names without name_sv:\n{}",
+            missing.join("\n")
+        );
+        assert!(checked > 100, "{checked}");
     }
 }

@@ -112,6 +112,9 @@ impl Certification {
 pub struct Provider {
     pub id: String,
     pub name: String,
+    /// The name as a Swedish report shows it, when the name carries an
+    /// English description (`Zendesk (help desk, support e-mail)`).
+    pub name_sv: Option<String>,
     /// Where the legal entity is incorporated; `None` only when the entity
     /// is unverified (no primary source names it).
     pub country: Option<String>,
@@ -129,6 +132,8 @@ pub struct Provider {
 pub struct Service {
     pub id: String,
     pub name: String,
+    /// The name as a Swedish report shows it (see `Provider::name_sv`).
+    pub name_sv: Option<String>,
     pub provider: String,
     pub carries: String,
     /// The service holds the organisation's mailboxes (Exchange Online,
@@ -177,6 +182,9 @@ pub struct Subprocessor {
     /// (its law is what reaches the data, not the processing country's).
     pub incorporated: Option<String>,
     pub function: String,
+    /// `function` in Swedish, for a Swedish report (the list's own words
+    /// stay in `function`).
+    pub function_sv: Option<String>,
     /// The services it works for; empty means all of the provider's services.
     pub services: Vec<String>,
     pub origin: Origin,
@@ -310,6 +318,7 @@ struct RawSubprocessor {
     country: Spanned<String>,
     incorporated: Option<Spanned<String>>,
     function: String,
+    function_sv: Option<String>,
     #[serde(default)]
     services: Vec<Spanned<String>>,
     source: String,
@@ -364,6 +373,7 @@ struct RawRegime {
 struct RawProvider {
     id: String,
     name: String,
+    name_sv: Option<String>,
     country: Option<Spanned<String>>,
     parent: Option<Spanned<String>>,
     #[serde(default)]
@@ -381,6 +391,7 @@ struct RawProvider {
 struct RawService {
     id: String,
     name: String,
+    name_sv: Option<String>,
     provider: Spanned<String>,
     carries: String,
     #[serde(default)]
@@ -523,6 +534,7 @@ pub(super) fn parse_file(name: &str, text: &str) -> Result<ParsedFile, MapsProbl
             origin: origin(span, &p.source, p.checked, &p.note),
             id: p.id,
             name: p.name,
+            name_sv: p.name_sv,
             country: p.country.map(Spanned::into_inner),
             parent: p.parent.map(Spanned::into_inner),
             regimes: p.regimes.into_iter().map(Spanned::into_inner).collect(),
@@ -538,6 +550,7 @@ pub(super) fn parse_file(name: &str, text: &str) -> Result<ParsedFile, MapsProbl
             origin: origin(span, &s.source, s.checked, &s.note),
             id: s.id,
             name: s.name,
+            name_sv: s.name_sv,
             provider: s.provider.into_inner(),
             carries: s.carries,
             mailbox: s.mailbox,
@@ -629,6 +642,7 @@ pub(super) fn parse_file(name: &str, text: &str) -> Result<ParsedFile, MapsProbl
             country: sp.country.into_inner(),
             incorporated: sp.incorporated.map(Spanned::into_inner),
             function: sp.function,
+            function_sv: sp.function_sv,
             services: sp.services.into_iter().map(Spanned::into_inner).collect(),
         });
     }

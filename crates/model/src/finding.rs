@@ -451,6 +451,9 @@ pub enum Note {
         name: String,
         /// What it does for the service, as the provider publishes it.
         function: String,
+        /// `function` in Swedish, when the maps give it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        function_sv: Option<String>,
     },
     /// TM109: the address, where it is geolocated and where its network's
     /// holder is registered.

@@ -222,12 +222,21 @@ pub struct Node {
     pub kind: NodeKind,
     /// Its name as shown in reports.
     pub label: String,
+    /// Its name in a Swedish report, when the maps give one (a name that
+    /// carries an English description: `Zendesk (help desk, support
+    /// e-mail)`). `label` stays the name the rest of the scan uses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_sv: Option<String>,
     /// For countries, sites, providers and regimes: the ISO country code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// The evidence it rests on.
     pub evidence: EvidenceIds,
 }
+
+/// How a verification token's node is named (`verification token
+/// MS=`): the graph names it so, a renderer words it in its language.
+pub const TOKEN_LABEL: &str = "verification token ";
 
 /// The wording of the edge details the analysis writes. scan.json keeps
 /// them in English, as data; a renderer says each one in the report's
@@ -483,6 +492,7 @@ mod tests {
             key: NodeKey::Host(name.into()),
             kind: NodeKind::Host,
             label: format!("label of {name}"),
+            label_sv: None,
             country: None,
             evidence: EvidenceIds::one(crate::evidence::EvidenceId(0)),
         }

@@ -29,7 +29,9 @@ pub const SCAN_FORMAT: &str = "transfermap-scan";
 /// 5: a finding can be about several parties; each occurrence names its
 /// own (`also[].party`, written where it changes). A geolocation lookup
 /// names its database by role only; `geodata` has its file, type and date.
-pub const SCAN_FORMAT_VERSION: u32 = 5;
+/// 6: a provider's or service's node carries its Swedish name
+/// (`graph.nodes[].label_sv`) when the maps give one.
+pub const SCAN_FORMAT_VERSION: u32 = 6;
 
 /// The organisation's model a scan merged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -203,7 +203,8 @@ pub const SUMMARY_FORMAT: &str = "transfermap-summary";
 /// 2: typed row status (ok, partial, failed, error), `resumed`, `gaps`.
 /// 3: the mailbox's contracting entity, its law and status, countries by
 /// basis, unattributed, senders and report receivers; concentration by role.
-pub const SUMMARY_FORMAT_VERSION: u32 = 3;
+/// 4: the Swedish names of the companies and services named (`names_sv`).
+pub const SUMMARY_FORMAT_VERSION: u32 = 4;
 
 /// The summary across domains.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -224,6 +225,11 @@ pub struct Summary {
     /// service → the domains that depend on it in that role.
     #[serde(default)]
     pub concentration: BTreeMap<Role, BTreeMap<String, Vec<String>>>,
+    /// The Swedish names of the companies and services named above, where
+    /// the maps give one (a name with an English description); a Swedish
+    /// rendering shows them, the file keeps the names as the scans do.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names_sv: BTreeMap<String, String>,
     /// Distinct DNS questions sent in the whole run (shared answers once).
     pub queries_sent: usize,
     /// True when the run was interrupted before every domain was scanned.

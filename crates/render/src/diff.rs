@@ -422,6 +422,10 @@ pub fn write_diff_outputs(
     json.push(b'\n');
     write_atomic(&dir.join("diff.json"), &json)?;
     out.files.push("diff.json");
+    // Everything after diff.json names things in the report's language.
+    let (localised, localised_scans) = crate::localise::diff(diff, scans, lang);
+    let diff: &Diff = &localised;
+    let scans = localised_scans.as_ref().map(|(b, a)| (&**b, &**a));
     let md = to_markdown_with(diff, scans, lang);
     write_atomic(&dir.join("diff.md"), md.as_bytes())?;
     out.files.push("diff.md");

@@ -59,20 +59,31 @@ impl Filter {
 /// The explanation of every matching finding. Returns the text and how
 /// many findings matched.
 pub fn explain(scan: &Scan, filter: &Filter, lang: Lang) -> (String, usize) {
+    let localised = crate::localise::scan(scan, lang);
+    let scan: &Scan = &localised;
     let mut s = String::new();
     let matching: Vec<&Finding> = scan
         .findings
         .iter()
         .filter(|f| filter.matches(f, scan))
         .collect();
-    let _ = writeln!(
-        s,
-        "{} — as of {}: {} of {} findings match",
+    let (domain, n, of) = (
         plain(shown_domain(scan)),
-        scan.as_of,
         matching.len(),
-        scan.findings.len()
+        scan.findings.len(),
     );
+    let _ = match lang {
+        Lang::En => writeln!(
+            s,
+            "{domain} — as of {}: {n} of {of} findings match",
+            scan.as_of
+        ),
+        Lang::Sv => writeln!(
+            s,
+            "{domain} — rättsläge per {}: {n} av {of} fynd matchar",
+            scan.as_of
+        ),
+    };
     for f in &matching {
         let _ = writeln!(
             s,
@@ -136,7 +147,10 @@ pub fn explain(scan: &Scan, filter: &Filter, lang: Lang) -> (String, usize) {
                     let line = scan
                         .evidence(id)
                         .map(|e| e.summary(&scan.geodata))
-                        .unwrap_or_else(|| "(missing)".into());
+                        .unwrap_or_else(|| match lang {
+                            Lang::En => "(missing)".into(),
+                            Lang::Sv => "(saknas)".into(),
+                        });
                     let _ = writeln!(s, "       {id}: {}", plain(&line));
                 }
             }

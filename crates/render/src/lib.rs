@@ -11,6 +11,7 @@ pub mod explain;
 pub mod graphviz;
 pub mod html;
 pub mod legal;
+pub mod localise;
 pub mod markdown;
 pub mod mermaid;
 pub mod register;
@@ -223,6 +224,9 @@ pub fn write_outputs(
         write_atomic(&dir.join(Format::Json.file_name()), &scan_json(scan)?)?;
         written.files.push(Format::Json.file_name());
     }
+    // Everything after scan.json names things in the report's language.
+    let localised = localise::scan(scan, lang);
+    let scan: &Scan = &localised;
     let report =
         (wants(Format::Markdown) || wants(Format::Html)).then(|| markdown::report(scan, lang));
     if let Some(report) = report.as_ref().filter(|_| wants(Format::Markdown)) {

@@ -157,6 +157,8 @@ const SUMMARY_SV: SummaryWords = SummaryWords {
 /// `summary.md`, in the chosen language.
 pub fn summary_markdown(summary: &Summary, lang: Lang) -> String {
     use std::fmt::Write;
+    let localised = crate::localise::summary(summary, lang);
+    let summary: &Summary = &localised;
     let w = match lang {
         Lang::En => &SUMMARY_EN,
         Lang::Sv => &SUMMARY_SV,
@@ -264,6 +266,8 @@ pub fn summary_markdown(summary: &Summary, lang: Lang) -> String {
 /// depend on each company, per role, as bars.
 pub fn summary_html(summary: &Summary, lang: Lang) -> String {
     use crate::html::escape as h;
+    let localised = crate::localise::summary(summary, lang);
+    let summary: &Summary = &localised;
     let en = lang == Lang::En;
     let t = |e: &'static str, v: &'static str| if en { e } else { v };
     let mut body = String::new();

@@ -170,12 +170,20 @@ pub fn inference(inf: &Inference, lang: Lang) -> String {
 /// A finding's note in words.
 pub fn note(n: &Note, lang: Lang) -> String {
     match (n, lang) {
-        (Note::Subprocessor { name, function }, Lang::En) => {
+        (Note::Subprocessor { name, function, .. }, Lang::En) => {
             format!("sub-processor {name} ({function})")
         }
-        (Note::Subprocessor { name, function }, Lang::Sv) => {
-            format!("underbiträde {name} ({function})")
-        }
+        (
+            Note::Subprocessor {
+                name,
+                function,
+                function_sv,
+            },
+            Lang::Sv,
+        ) => format!(
+            "underbiträde {name} ({})",
+            function_sv.as_deref().unwrap_or(function)
+        ),
         (
             Note::Disagreement {
                 address,

@@ -249,14 +249,37 @@ fn judge(
     };
     let note = match (rule, &g[subject].key) {
         (RuleCode::Tm105, NodeKey::Subprocessor(_)) => {
-            let function = g
-                .edges_directed(subject, Direction::Incoming)
-                .find(|e| e.weight().kind == EdgeKind::SubProcesses)
-                .and_then(|e| e.weight().detail.clone())
+            // The function of the step this path takes into the
+            // sub-processor: one company can work for two providers, each
+            // list naming its own function.
+            let on_path = path
+                .iter()
+                .rev()
+                .find(|h| h.edge == EdgeKind::SubProcesses && h.to == g[subject].key)
+                .and_then(|h| h.detail.clone());
+            let function = on_path
+                .or_else(|| {
+                    g.edges_directed(subject, Direction::Incoming)
+                        .find(|e| e.weight().kind == EdgeKind::SubProcesses)
+                        .and_then(|e| e.weight().detail.clone())
+                })
                 .unwrap_or_default();
+            let function_sv = kb
+                .subprocessors
+                .iter()
+                .find(|s| s.function == function)
+                .and_then(|s| s.function_sv.clone());
+            // The node is named "company (function)" unless two lists name
+            // the company; the note names the company and the function apart.
+            let label = &g[subject].label;
+            let name = label
+                .strip_suffix(&format!(" ({function})"))
+                .unwrap_or(label)
+                .to_string();
             Some(Note::Subprocessor {
-                name: g[subject].label.clone(),
+                name,
                 function,
+                function_sv,
             })
         }
         _ => None,

@@ -197,7 +197,7 @@ pub(crate) fn findings(
             let prefix = match &node.key {
                 NodeKey::Token(_) => node
                     .label
-                    .trim_start_matches("verification token ")
+                    .trim_start_matches(transfermap_model::graph::TOKEN_LABEL)
                     .to_string(),
                 _ => node.label.clone(),
             };

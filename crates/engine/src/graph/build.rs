@@ -230,7 +230,7 @@ impl Builder<'_> {
             let node = self.g.node(
                 NodeKey::Token(t.prefix.to_ascii_lowercase()),
                 NodeKind::Domain,
-                format!("verification token {}", t.prefix),
+                format!("{}{}", transfermap_model::graph::TOKEN_LABEL, t.prefix),
                 None,
                 t.evidence,
             );
@@ -540,6 +540,7 @@ impl Builder<'_> {
             None,
             ev,
         );
+        self.g.graph[ix].label_sv.clone_from(&s.name_sv);
         if let Some(p) = self.provider(&s.provider) {
             self.g.edge(
                 ix,
@@ -565,6 +566,7 @@ impl Builder<'_> {
             p.country.clone(),
             ev,
         );
+        self.g.graph[ix].label_sv.clone_from(&p.name_sv);
         // An entity no source names has no known country, and claims none.
         if let Some(code) = &p.country {
             let country = self.country(code, ev);
@@ -907,13 +909,30 @@ impl Builder<'_> {
             };
             for sp in list {
                 let ev = self.map_ev(&sp.origin, "subprocessor", &sp.name);
-                let slug = slug(&sp.name);
+                let key = NodeKey::Subprocessor(slug(&sp.name));
+                let label = format!("{} ({})", sp.name, sp.function);
+                // One company on two providers' lists is one node; its
+                // function is then each list's own, on each step to it, and
+                // the node is named by the company alone.
+                let shared = self
+                    .g
+                    .find(&key)
+                    .filter(|&ix| self.g.graph[ix].label != label);
+                if let Some(ix) = shared {
+                    self.g.graph[ix].label.clone_from(&sp.name);
+                    self.g.graph[ix].label_sv = None;
+                }
+                let named_alone = shared.is_some()
+                    || self
+                        .g
+                        .find(&key)
+                        .is_some_and(|ix| self.g.graph[ix].label == sp.name);
                 // The entity's own country is where it is incorporated; the
                 // list's country is only where it processes.
                 let node = self.g.node(
-                    NodeKey::Subprocessor(slug),
+                    key,
                     NodeKind::Provider,
-                    format!("{} ({})", sp.name, sp.function),
+                    label,
                     Some(
                         sp.incorporated
                             .clone()
@@ -921,6 +940,9 @@ impl Builder<'_> {
                     ),
                     ev,
                 );
+                if let Some(f) = sp.function_sv.as_ref().filter(|_| !named_alone) {
+                    self.g.graph[node].label_sv = Some(format!("{} ({f})", sp.name));
+                }
                 self.g.edge(
                     six,
                     node,

@@ -43,6 +43,7 @@ impl TransferGraph {
             key: key.clone(),
             kind,
             label: label.into(),
+            label_sv: None,
             country,
             evidence,
         });
