@@ -259,13 +259,10 @@ impl KnowledgeBase {
         let named = providers
             .chain(services)
             .filter_map(|(en, sv)| Some((en.clone(), sv.clone()?)));
-        let subprocessors = self.subprocessors.iter().filter_map(|s| {
-            let sv = s.function_sv.as_ref()?;
-            Some((
-                format!("{} ({})", s.name, s.function),
-                format!("{} ({sv})", s.name),
-            ))
-        });
+        let subprocessors = self
+            .subprocessors
+            .iter()
+            .filter_map(|s| Some((s.label(), s.label_sv()?)));
         named
             .chain(subprocessors)
             .filter(|(en, sv)| en != sv)

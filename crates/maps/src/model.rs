@@ -17,6 +17,18 @@ pub struct Origin {
 }
 
 /// A validity interval; `until` is the last day it applies (inclusive).
+impl Subprocessor {
+    /// How a report names it: the company and, in brackets, its function.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.name, self.function)
+    }
+
+    /// [`Self::label`] in Swedish, when the maps word the function so.
+    pub fn label_sv(&self) -> Option<String> {
+        Some(format!("{} ({})", self.name, self.function_sv.as_ref()?))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Period {

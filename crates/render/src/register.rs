@@ -5,7 +5,6 @@
 //! (`[[dpia.recipient]]`) or is marked as still to be stated. Written as
 //! `transfer-register.csv` and `transfer-register.xlsx`.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::legal::describe;
@@ -104,10 +103,10 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
         .collect();
     // Labels looked up once: a merged finding can have hundreds of occurrences.
     let labels = scan.graph.labels();
-    let label_of = |k: &NodeKey| -> Cow<'_, str> {
+    let label_of = |k: &NodeKey| {
         labels
             .get(k)
-            .map_or_else(|| Cow::Owned(k.to_string()), |l| Cow::Borrowed(*l))
+            .map_or_else(|| k.to_string(), |l| l.to_string())
     };
     // The service an SPF record belongs to, as the maps recognised it.
     let part_of: BTreeMap<&NodeKey, &NodeKey> = scan
@@ -120,9 +119,7 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
     let is_mailbox = |k: &NodeKey| {
         matches!(k, NodeKey::Service(_)) && labels.get(k).is_some_and(|l| mailboxes.contains(l))
     };
-    // Keyed by borrowed names: a merged finding's hundreds of occurrences
-    // fall into a few rows, and each row's texts are made once.
-    let mut by: BTreeMap<(Cow<'_, str>, &str, &str), Gathered<'_>> = BTreeMap::new();
+    let mut by: BTreeMap<(String, String, &str), Gathered> = BTreeMap::new();
     for f in &scan.findings {
         for o in f.occurrences().filter(|o| !o.is_artefact()) {
             let (Some(country), Some(status)) = (o.country, o.status) else {
@@ -139,99 +136,91 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
             // data, the networks listed in it, not a row each.
             let unnamed = matches!(who_key, NodeKey::Range(_) | NodeKey::Address(_));
             let recipient = if unnamed {
-                Cow::Borrowed(if en {
-                    "not identified"
+                if en {
+                    "not identified".to_string()
                 } else {
-                    "inte identifierad"
-                })
+                    "inte identifierad".to_string()
+                }
             } else {
                 label_of(who_key)
             };
             let entry = label_of(o.entry);
             let data = words::data_category(DataCategory::of_path(o.path, is_mailbox), lang);
-            let gathered =
-                by.entry((recipient, country, data))
-                    .or_insert_with_key(|(recipient, _, _)| {
-                        let decl = declared(scan, who_key, recipient);
-                        let role = match (decl, f.rule) {
-                            (Some(d), _) => d.role.words(lang).to_string(),
-                            (None, RuleCode::Tm104 | RuleCode::Tm111) => if en {
-                                "network or hosting operator (no party to the contract)"
+            let key = (recipient.clone(), country.to_string(), data);
+            let gathered = by.entry(key).or_insert_with(|| {
+                let decl = declared(scan, who_key, &recipient);
+                let role = match (decl, f.rule) {
+                    (Some(d), _) => d.role.words(lang).to_string(),
+                    (None, RuleCode::Tm104 | RuleCode::Tm111) => if en {
+                        "network or hosting operator (no party to the contract)"
+                    } else {
+                        "nät- eller driftoperatör (ingen avtalspart)"
+                    }
+                    .to_string(),
+                    (None, RuleCode::Tm105) => if en {
+                        "sub-processor (published by the provider)"
+                    } else {
+                        "underbiträde (enligt leverantören)"
+                    }
+                    .to_string(),
+                    (None, _) => if en { "not stated" } else { "ej angiven" }.to_string(),
+                };
+                let tool = match decl {
+                    Some(d) => {
+                        let mut t = d
+                            .transfer_tool
+                            .map(|t| t.words(lang).to_string())
+                            .unwrap_or_else(|| if en { "not stated" } else { "ej angivet" }.into());
+                        if let Some(m) = d.scc_module {
+                            t.push_str(&if en {
+                                format!(", module {m}")
                             } else {
-                                "nät- eller driftoperatör (ingen avtalspart)"
-                            }
-                            .to_string(),
-                            (None, RuleCode::Tm105) => if en {
-                                "sub-processor (published by the provider)"
-                            } else {
-                                "underbiträde (enligt leverantören)"
-                            }
-                            .to_string(),
-                            (None, _) => if en { "not stated" } else { "ej angiven" }.to_string(),
-                        };
-                        let tool = match decl {
-                            Some(d) => {
-                                let mut t = d
-                                    .transfer_tool
-                                    .map(|t| t.words(lang).to_string())
-                                    .unwrap_or_else(|| {
-                                        if en { "not stated" } else { "ej angivet" }.into()
-                                    });
-                                if let Some(m) = d.scc_module {
-                                    t.push_str(&if en {
-                                        format!(", module {m}")
-                                    } else {
-                                        format!(", modul {m}")
-                                    });
-                                }
-                                if let Some(r) = &d.tia_reference {
-                                    t.push_str(&format!("; TIA: {r}"));
-                                }
-                                t
-                            }
-                            None => {
-                                let asks = crate::board::short_status(status, lang);
-                                if en {
-                                    format!("not stated (the status asks: {asks})")
-                                } else {
-                                    format!("ej angivet (rättsläget kräver: {asks})")
-                                }
-                            }
-                        };
-                        let subprocessors = scan
-                            .parties
-                            .iter()
-                            .find(|p| &p.key == who_key)
-                            .map(|p| p.subprocessors.join("; "))
-                            .unwrap_or_default();
-                        Gathered {
-                            row: Row {
-                                recipient: recipient.to_string(),
-                                role,
-                                country: format!(
-                                    "{} ({country})",
-                                    scan.country_name(country, lang)
-                                ),
-                                entry: String::new(),
-                                data: data.to_string(),
-                                status: describe(status, lang),
-                                transfer_tool: tool,
-                                subprocessors,
-                                findings: String::new(),
-                                evidence: String::new(),
-                            },
-                            ..Gathered::default()
+                                format!(", modul {m}")
+                            });
                         }
-                    });
-            add_new(&mut gathered.findings, f.id.as_str());
+                        if let Some(r) = &d.tia_reference {
+                            t.push_str(&format!("; TIA: {r}"));
+                        }
+                        t
+                    }
+                    None => {
+                        let asks = crate::board::short_status(status, lang);
+                        if en {
+                            format!("not stated (the status asks: {asks})")
+                        } else {
+                            format!("ej angivet (rättsläget kräver: {asks})")
+                        }
+                    }
+                };
+                let subprocessors = scan
+                    .parties
+                    .iter()
+                    .find(|p| &p.key == who_key)
+                    .map(|p| p.subprocessors.join("; "))
+                    .unwrap_or_default();
+                Gathered {
+                    row: Row {
+                        recipient: recipient.clone(),
+                        role,
+                        country: format!("{} ({country})", scan.country_name(country, lang)),
+                        entry: String::new(),
+                        data: data.to_string(),
+                        status: describe(status, lang),
+                        transfer_tool: tool,
+                        subprocessors,
+                        findings: String::new(),
+                        evidence: String::new(),
+                    },
+                    ..Gathered::default()
+                }
+            });
+            add_new(&mut gathered.findings, f.id.clone());
             add_new(&mut gathered.entries, entry);
             if unnamed {
                 add_new(&mut gathered.networks, label_of(who_key));
             }
             for id in o.path.iter().flat_map(|h| h.evidence.iter()) {
-                if gathered.evidence_seen.insert(id) {
-                    gathered.evidence.push(id);
-                }
+                add_new(&mut gathered.evidence, id);
             }
         }
     }
@@ -241,18 +230,16 @@ pub fn rows(scan: &Scan, lang: Lang) -> Vec<Row> {
 /// A row and what is gathered for it from the occurrences, each list in
 /// the order first met.
 #[derive(Default)]
-struct Gathered<'a> {
+struct Gathered {
     row: Row,
-    findings: Vec<&'a str>,
-    entries: Vec<Cow<'a, str>>,
+    findings: Vec<String>,
+    entries: Vec<String>,
     /// The networks of a "not identified" row.
-    networks: Vec<Cow<'a, str>>,
+    networks: Vec<String>,
     evidence: Vec<transfermap_model::evidence::EvidenceId>,
-    /// `evidence` as a set: a row can gather hundreds of items.
-    evidence_seen: foldhash::HashSet<transfermap_model::evidence::EvidenceId>,
 }
 
-impl Gathered<'_> {
+impl Gathered {
     fn into_row(self) -> Row {
         let mut row = self.row;
         if !self.networks.is_empty() {

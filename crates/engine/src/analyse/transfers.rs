@@ -264,18 +264,14 @@ fn judge(
                         .and_then(|e| e.weight().detail.clone())
                 })
                 .unwrap_or_default();
-            let function_sv = kb
-                .subprocessors
-                .iter()
-                .find(|s| s.function == function)
-                .and_then(|s| s.function_sv.clone());
-            // The node is named "company (function)" unless two lists name
-            // the company; the note names the company and the function apart.
-            let label = &g[subject].label;
-            let name = label
-                .strip_suffix(&format!(" ({function})"))
-                .unwrap_or(label)
-                .to_string();
+            // The maps' entry for this company and function: its name
+            // without the function, and the function in Swedish.
+            let entry = kb.subprocessors.iter().find(|s| {
+                s.function == function
+                    && NodeKey::Subprocessor(crate::graph::slug(&s.name)) == g[subject].key
+            });
+            let name = entry.map_or_else(|| g[subject].label.clone(), |s| s.name.clone());
+            let function_sv = entry.and_then(|s| s.function_sv.clone());
             Some(Note::Subprocessor {
                 name,
                 function,

@@ -910,23 +910,14 @@ impl Builder<'_> {
             for sp in list {
                 let ev = self.map_ev(&sp.origin, "subprocessor", &sp.name);
                 let key = NodeKey::Subprocessor(slug(&sp.name));
-                let label = format!("{} ({})", sp.name, sp.function);
+                let label = sp.label();
                 // One company on two providers' lists is one node; its
                 // function is then each list's own, on each step to it, and
                 // the node is named by the company alone.
                 let shared = self
                     .g
                     .find(&key)
-                    .filter(|&ix| self.g.graph[ix].label != label);
-                if let Some(ix) = shared {
-                    self.g.graph[ix].label.clone_from(&sp.name);
-                    self.g.graph[ix].label_sv = None;
-                }
-                let named_alone = shared.is_some()
-                    || self
-                        .g
-                        .find(&key)
-                        .is_some_and(|ix| self.g.graph[ix].label == sp.name);
+                    .is_some_and(|ix| self.g.graph[ix].label != label);
                 // The entity's own country is where it is incorporated; the
                 // list's country is only where it processes.
                 let node = self.g.node(
@@ -940,8 +931,12 @@ impl Builder<'_> {
                     ),
                     ev,
                 );
-                if let Some(f) = sp.function_sv.as_ref().filter(|_| !named_alone) {
-                    self.g.graph[node].label_sv = Some(format!("{} ({f})", sp.name));
+                let n = &mut self.g.graph[node];
+                if shared {
+                    n.label.clone_from(&sp.name);
+                    n.label_sv = None;
+                } else {
+                    n.label_sv = sp.label_sv();
                 }
                 self.g.edge(
                     six,
@@ -1021,7 +1016,7 @@ fn first_evidence(res: &HostResolution) -> EvidenceId {
 
 /// A node-key fragment from a free-text name: lower case, anything but
 /// letters and digits turned into `-`.
-fn slug(name: &str) -> String {
+pub(crate) fn slug(name: &str) -> String {
     name.to_lowercase()
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { '-' })

@@ -15,6 +15,7 @@ use transfermap_model::evidence::EvidenceIds;
 pub use transfermap_model::graph::{Edge, EdgeData, EdgeKind, GraphData, Node, NodeKind};
 pub use transfermap_model::key::NodeKey;
 
+pub(crate) use build::slug;
 pub use build::{BuildOptions, build};
 
 /// The graph of one scan: petgraph nodes and edges, found by key.
