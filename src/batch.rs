@@ -20,7 +20,7 @@ use transfermap_model::finding::Basis;
 use transfermap_model::graph::EdgeKind;
 use transfermap_model::scan::{Scan, read_scan};
 pub use transfermap_model::summary::{
-    DomainRow, Role, RowStatus, SUMMARY_FORMAT, SUMMARY_FORMAT_VERSION, Summary, Target,
+    DomainRow, Role, RowError, RowStatus, SUMMARY_FORMAT, SUMMARY_FORMAT_VERSION, Summary, Target,
 };
 use transfermap_render::{self as render, Format, RenderError};
 
@@ -94,7 +94,7 @@ pub fn read_domains_file(path: &Path) -> Result<Vec<Target>, BatchError> {
 }
 
 /// The row of a domain that could not be scanned at all.
-fn row_error(target: &Target, message: String) -> DomainRow {
+fn row_error(target: &Target, kind: RowError, message: String) -> DomainRow {
     DomainRow {
         name: target.name.clone(),
         domain: target.domain.clone(),
@@ -102,6 +102,7 @@ fn row_error(target: &Target, message: String) -> DomainRow {
         status: RowStatus::Error,
         resumed: false,
         error: Some(message),
+        error_kind: Some(kind),
         gaps: Vec::new(),
         services: Vec::new(),
         providers: Vec::new(),
@@ -198,6 +199,7 @@ pub fn row_from_scan(target: &Target, scan: &Scan, resumed: bool) -> DomainRow {
         error: no_mail.then(|| {
             "no mail records: the domain publishes no MX, SPF or DMARC record, so there is nothing to judge (is it the organisation's mail domain?)".to_string()
         }),
+        error_kind: no_mail.then_some(RowError::NoMailRecords),
         gaps: scan
             .gaps
             .iter()
@@ -397,7 +399,12 @@ async fn one_domain(
 ) -> (DomainRow, Option<RenderError>) {
     let domain = match normalise_domain(&target.domain) {
         Ok(d) => d,
-        Err(e) => return (row_error(target, e.to_string()), None),
+        Err(e) => {
+            return (
+                row_error(target, RowError::InvalidDomain, e.to_string()),
+                None,
+            );
+        }
     };
     let dir = opts.out.join(&domain);
     if opts.resume
@@ -410,7 +417,7 @@ async fn one_domain(
     dns.forget_below(&domain);
     let scan = match result {
         Ok(scan) => scan,
-        Err(e) => return (row_error(target, e.to_string()), None),
+        Err(e) => return (row_error(target, RowError::ScanFailed, e.to_string()), None),
     };
     let row = row_from_scan(target, &scan, false);
     // Graphviz runs a process per diagram: keep that off the DNS threads.
@@ -426,9 +433,16 @@ async fn one_domain(
     };
     match written {
         Ok(Ok(w)) => (row, w.svg_error),
-        Ok(Err(e)) => (row_error(target, e.to_string()), None),
+        Ok(Err(e)) => (
+            row_error(target, RowError::WritingFailed, e.to_string()),
+            None,
+        ),
         Err(e) => (
-            row_error(target, format!("writing outputs stopped: {e}")),
+            row_error(
+                target,
+                RowError::WritingFailed,
+                format!("writing outputs stopped: {e}"),
+            ),
             None,
         ),
     }

@@ -912,9 +912,7 @@ async fn run_many(
         .filter(|d| d.status != RowStatus::Ok)
         .take(10)
     {
-        let why = d
-            .error
-            .clone()
+        let why = render::summary::row_error(d, lang)
             .unwrap_or_else(|| d.gaps.first().cloned().unwrap_or_default());
         let status = match (lang, d.status) {
             (Lang::Sv, RowStatus::Partial) => "delvis",
@@ -1046,7 +1044,8 @@ fn print_summary(scan: &Scan, lang: Lang, out: &Path, files: &[&str]) {
         );
     }
     for p in &scan.problems {
-        println!("  problem: {}", printable(&p.message));
+        let said = render::markdown::problem_message(scan, p, lang);
+        println!("  problem: {}", printable(&said));
     }
     println!(
         "{} {}: {}",

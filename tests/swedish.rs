@@ -181,6 +181,99 @@ fn the_problems_of_a_scan_are_said_in_swedish() {
     }
 }
 
+/// Every fault of an SPF, DMARC or TLS-RPT record is said in Swedish in a
+/// Swedish report: none of the English messages scan.json keeps is left
+/// in it, and the faults are all there.
+#[test]
+fn record_faults_are_said_in_swedish() {
+    let run = run(&[
+        "scan",
+        "faulty.example",
+        "--zone-file",
+        &zones("record-faults").display().to_string(),
+        "--lang",
+        "sv",
+        "--format",
+        "json,md",
+    ]);
+    let md = run.file("report.md");
+    let problems = md
+        .split("## Problem under skanningen")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the report lists its problems")
+        .replace("\\`", "`");
+    let scan = run.scan();
+    let typed: Vec<&serde_json::Value> = scan["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p.get("fault").is_some())
+        .collect();
+    let mut kinds: Vec<String> = typed
+        .iter()
+        .map(|p| {
+            let f = &p["fault"];
+            let inner = &f["fault"];
+            format!(
+                "{}/{}",
+                f["record"].as_str().unwrap(),
+                inner["fault"].as_str().unwrap()
+            )
+        })
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    for kind in [
+        "spf/invalid",
+        "spf/many-records",
+        "spf/macros",
+        "spf/after-all",
+        "spf/redirect-ignored",
+        "spf/no-record",
+        "dmarc/tag-without-value",
+        "dmarc/not-mailto",
+        "tls-rpt/unusable-address",
+    ] {
+        assert!(
+            kinds.iter().any(|k| k == kind),
+            "no {kind} fault in {kinds:?}"
+        );
+    }
+    for p in &typed {
+        let english = p["message"].as_str().unwrap();
+        assert!(!problems.contains(english), "`{english}` in: {problems}");
+    }
+    for english in [
+        "SPF of ",
+        "not valid SPF",
+        "receivers",
+        "is not a usable",
+        "tag without value",
+        "uses macros",
+        "never tested",
+        "no SPF record",
+        "unknown mechanism",
+        "prefix length from",
+    ] {
+        assert!(!problems.contains(english), "`{english}` in: {problems}");
+    }
+    for swedish in [
+        "okänd mekanism `frobnicate`",
+        "är inte en prefixlängd från 0 till 32",
+        "2 SPF-poster",
+        "använder makron",
+        "termer efter `all` prövas aldrig",
+        "används inte: posten har `all`",
+        "ingen SPF-post",
+        "tagg utan värde: `pct`",
+        "är inte en användbar mailto:-adress",
+        "är inte en användbar rapportadress",
+    ] {
+        assert!(problems.contains(swedish), "`{swedish}` not in: {problems}");
+    }
+}
+
 /// A map name that carries an English description (`Zendesk (help desk,
 /// support e-mail)`) is shown in its Swedish wording in every Swedish
 /// output of a scan and of a batch's summary; scan.json and summary.json
@@ -311,9 +404,30 @@ fn subprocessor_functions_are_said_in_swedish() {
         "--lang",
         "sv",
         "--format",
-        "json,md,register",
+        "json,md,register,dot",
     ]);
     let report = run.file("report.md");
+    // The detailed map draws every step to a sub-processor, also to one
+    // in the EU that no finding reaches: each says its function in Swedish.
+    let map = run.file("transfer-map-detail.dot");
+    let drawn: Vec<_> = kb
+        .subprocessors
+        .iter()
+        .filter(|s| map.contains(&s.name))
+        .collect();
+    assert!(
+        drawn.iter().any(|s| !report.contains(&s.name)),
+        "no sub-processor drawn that the report's findings leave out"
+    );
+    for s in &drawn {
+        let sv = s.function_sv.as_deref().unwrap();
+        assert!(map.contains(sv), "`{sv}` not in the detailed map");
+        assert!(
+            sv.contains(&s.function) || !map.contains(&s.function),
+            "`{}` in English in the detailed map",
+            s.function
+        );
+    }
     let reached: Vec<_> = kb
         .subprocessors
         .iter()

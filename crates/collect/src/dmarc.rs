@@ -4,7 +4,7 @@
 //! carry message headers and content. Both are personal-data flows to the
 //! receivers named here.
 
-pub use transfermap_model::dmarc::{DmarcRecord, ReportDestination, ReportKind};
+pub use transfermap_model::dmarc::{DmarcFault, DmarcRecord, ReportDestination, ReportKind};
 use transfermap_model::evidence::{EvidenceId, EvidenceLog};
 use transfermap_model::records::{Lookup, RecordType, canonical_name};
 
@@ -25,7 +25,9 @@ pub fn parse(text: &str, evidence: EvidenceId) -> Option<DmarcRecord> {
     };
     for tag in tags {
         let Some((key, value)) = tag.split_once('=') else {
-            record.problems.push(format!("tag without value: `{tag}`"));
+            record.problems.push(DmarcFault::TagWithoutValue {
+                tag: tag.to_string(),
+            });
             continue;
         };
         let key = key.trim().to_ascii_lowercase();
@@ -48,9 +50,10 @@ pub fn parse(text: &str, evidence: EvidenceId) -> Option<DmarcRecord> {
                     authorised: None,
                     authorisation_evidence: None,
                 }),
-                None => record
-                    .problems
-                    .push(format!("{key}: `{uri}` is not a usable mailto: address")),
+                None => record.problems.push(DmarcFault::NotMailto {
+                    tag: key.clone(),
+                    uri: uri.to_string(),
+                }),
             }
         }
     }

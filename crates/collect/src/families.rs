@@ -5,7 +5,8 @@
 
 use transfermap_model::evidence::EvidenceLog;
 pub use transfermap_model::families::{
-    DiscoveryName, DkimSelector, Families, TenantHost, TlsReportDestination, VerificationToken,
+    DiscoveryName, DkimSelector, Families, TenantHost, TlsReportDestination, TlsRptFault,
+    VerificationToken,
 };
 use transfermap_model::records::{Lookup, QueryResult, RecordData, RecordType, canonical_name};
 
@@ -260,7 +261,7 @@ fn tenant_of(target: &str) -> Option<String> {
 /// RFC 8460 `rua=` destinations.
 ///
 /// `pub` for the fuzz targets (`fuzz/`), which feed it arbitrary TXT text.
-pub fn parse_tls_rpt(txt: &str, problems: &mut Vec<String>) -> Vec<TlsReportDestination> {
+pub fn parse_tls_rpt(txt: &str, problems: &mut Vec<TlsRptFault>) -> Vec<TlsReportDestination> {
     let mut out = Vec::new();
     for tag in txt.split(';').map(str::trim) {
         let Some((k, v)) = tag.split_once('=') else {
@@ -287,7 +288,9 @@ pub fn parse_tls_rpt(txt: &str, problems: &mut Vec<String>) -> Vec<TlsReportDest
                     host,
                     is_mail,
                 }),
-                None => problems.push(format!("TLS-RPT: `{uri}` is not a usable report address")),
+                None => problems.push(TlsRptFault::UnusableAddress {
+                    uri: uri.to_string(),
+                }),
             }
         }
     }

@@ -14,7 +14,7 @@ use chrono::Utc;
 
 use geo::Geolocator;
 pub use transfermap_model::collection::{
-    Collection, DomainProblem, HostResolution, MailExchanger, MxSet, ProblemCode,
+    Collection, DomainProblem, HostResolution, MailExchanger, MxSet, ProblemCode, RecordFault,
 };
 use transfermap_model::evidence::{DnsOutcome, EvidenceLog};
 use transfermap_model::geo::network_ends;
@@ -168,7 +168,8 @@ pub async fn collect_domain<L: Lookup>(
     for p in &families.problems {
         problems.push(DomainProblem {
             code: ProblemCode::TlsRptProblem,
-            message: p.clone(),
+            message: p.to_string(),
+            fault: Some(RecordFault::TlsRpt { fault: p.clone() }),
             evidence: families.tls_rpt.iter().map(|t| t.1).collect(),
         });
     }
@@ -346,6 +347,7 @@ fn domain_problems(
                 spf.lookup_terms,
                 transfermap_model::spf::RFC_LOOKUP_LIMIT
             ),
+            fault: None,
             evidence: vec![spf.root.evidence.first(), at],
         });
     }
@@ -353,11 +355,11 @@ fn domain_problems(
         for p in &node.problems {
             out.push(DomainProblem {
                 code: ProblemCode::SpfProblem,
-                message: format!(
-                    "{}{}: {p}",
-                    transfermap_model::collection::SPF_OF,
-                    node.domain
-                ),
+                message: format!("SPF of {}: {p}", node.domain),
+                fault: Some(RecordFault::Spf {
+                    domain: node.domain.clone(),
+                    fault: p.clone(),
+                }),
                 evidence: node.evidence.as_slice().to_vec(),
             });
         }
@@ -366,6 +368,7 @@ fn domain_problems(
         out.push(DomainProblem {
             code: ProblemCode::NoMx,
             message: format!("{}{}", transfermap_model::collection::NO_MX_FOR, mx.domain),
+            fault: None,
             evidence: vec![mx.evidence],
         });
     }
@@ -374,6 +377,7 @@ fn domain_problems(
             out.push(DomainProblem {
                 code: ProblemCode::DmarcProblem,
                 message: format!("DMARC: {p}"),
+                fault: Some(RecordFault::Dmarc { fault: p.clone() }),
                 evidence: vec![d.evidence],
             });
         }

@@ -62,16 +62,37 @@ pub struct HostResolution {
 pub struct DomainProblem {
     /// What kind of problem.
     pub code: ProblemCode,
-    /// The problem in words.
+    /// The problem in words (English).
     pub message: String,
+    /// The fault itself, for a fault of one record (SPF, DMARC, TLS-RPT);
+    /// renderings in another language word it from this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<RecordFault>,
     /// The evidence that shows it (empty when no single answer does).
     pub evidence: Vec<EvidenceId>,
+}
+
+/// The fault of one record behind a [`DomainProblem`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "record", rename_all = "kebab-case")]
+pub enum RecordFault {
+    /// A fault of the SPF record of `domain` (the scanned domain's, or one
+    /// its record leads to).
+    Spf {
+        /// The domain whose record it is.
+        domain: String,
+        /// The fault.
+        fault: crate::spf::SpfFault,
+    },
+    /// A fault of the DMARC record.
+    Dmarc { fault: crate::dmarc::DmarcFault },
+    /// A fault of the TLS-RPT record.
+    TlsRpt { fault: crate::families::TlsRptFault },
 }
 
 /// The fixed openings of problem messages, which renderers say again in
 /// the report's language.
 pub const NO_MX_FOR: &str = "no usable MX record for ";
-pub const SPF_OF: &str = "SPF of ";
 
 /// What kind of problem: a stable code, as `scan.json` spells it.
 #[derive(

@@ -59,5 +59,32 @@ pub struct DmarcRecord {
     /// The answer that holds the record.
     pub evidence: EvidenceId,
     /// Faults of the record (a tag without a value, an unreadable address …).
-    pub problems: Vec<String>,
+    pub problems: Vec<DmarcFault>,
+}
+
+/// A fault of a DMARC record. `Display` says it in English; the
+/// renderers say it in the report's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "fault", rename_all = "kebab-case")]
+pub enum DmarcFault {
+    /// A tag without `=` and a value.
+    TagWithoutValue { tag: String },
+    /// A `rua` or `ruf` address that is not a usable `mailto:` address.
+    NotMailto {
+        /// The tag (`rua` or `ruf`).
+        tag: String,
+        /// The address as written.
+        uri: String,
+    },
+}
+
+impl std::fmt::Display for DmarcFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DmarcFault::TagWithoutValue { tag } => write!(f, "tag without value: `{tag}`"),
+            DmarcFault::NotMailto { tag, uri } => {
+                write!(f, "{tag}: `{uri}` is not a usable mailto: address")
+            }
+        }
+    }
 }

@@ -94,5 +94,25 @@ pub struct Families {
     #[serde(default)]
     pub tenant_host: Option<TenantHost>,
     /// Faults found in these records.
-    pub problems: Vec<String>,
+    pub problems: Vec<TlsRptFault>,
+}
+
+/// A fault of a TLS-RPT record (RFC 8460). `Display` says it in English;
+/// the renderers say it in the report's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "fault", rename_all = "kebab-case")]
+pub enum TlsRptFault {
+    /// A `rua` address that is neither a `mailto:` nor an `https:` address
+    /// of a valid host.
+    UnusableAddress { uri: String },
+}
+
+impl std::fmt::Display for TlsRptFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TlsRptFault::UnusableAddress { uri } => {
+                write!(f, "TLS-RPT: `{uri}` is not a usable report address")
+            }
+        }
+    }
 }

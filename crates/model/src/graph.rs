@@ -295,6 +295,10 @@ pub struct Edge {
     /// that matched for `part-of`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// `detail` in Swedish, when the maps word it (a sub-processor's
+    /// function); renderings in Swedish use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail_sv: Option<String>,
     /// The evidence it rests on.
     pub evidence: EvidenceIds,
     /// When the edge is inferred rather than observed: the rule, what it

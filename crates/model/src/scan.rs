@@ -31,7 +31,11 @@ pub const SCAN_FORMAT: &str = "transfermap-scan";
 /// names its database by role only; `geodata` has its file, type and date.
 /// 6: a provider's or service's node carries its Swedish name
 /// (`graph.nodes[].label_sv`) when the maps give one.
-pub const SCAN_FORMAT_VERSION: u32 = 6;
+/// 7: a step to a sub-processor carries its function in Swedish
+/// (`graph.edges[].detail_sv`); the faults of SPF, DMARC and TLS-RPT
+/// records are typed (`problems` of the SPF tree's records and of the
+/// DMARC record; a problem's `fault`), each with its English `message`.
+pub const SCAN_FORMAT_VERSION: u32 = 7;
 
 /// The organisation's model a scan merged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

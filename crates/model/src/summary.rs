@@ -32,8 +32,11 @@ pub struct DomainRow {
     /// The outputs are an earlier run's, reused by `--resume`.
     #[serde(default)]
     pub resumed: bool,
-    /// Why there is no scan, for status `error`; `null` otherwise.
+    /// Why there is no scan, for status `error`, in English; `null` otherwise.
     pub error: Option<String>,
+    /// What kind of error, for status `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<RowError>,
     /// What was not observed, in short (`_dmarc.x.se/TXT: timeout`), when
     /// the status is partial or failed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -95,6 +98,20 @@ pub struct DomainRow {
     /// The companies that receive its DMARC and TLS reports.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub report_receivers: Vec<String>,
+}
+
+/// Why a domain has no scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RowError {
+    /// The domain publishes no MX, SPF or DMARC record: nothing to judge.
+    NoMailRecords,
+    /// The line is not a domain name.
+    InvalidDomain,
+    /// The scan could not be made (the message says why).
+    ScanFailed,
+    /// The outputs could not be written.
+    WritingFailed,
 }
 
 /// How one domain's scan ended.
@@ -204,7 +221,8 @@ pub const SUMMARY_FORMAT: &str = "transfermap-summary";
 /// 3: the mailbox's contracting entity, its law and status, countries by
 /// basis, unattributed, senders and report receivers; concentration by role.
 /// 4: the Swedish names of the companies and services named (`names_sv`).
-pub const SUMMARY_FORMAT_VERSION: u32 = 4;
+/// 5: a row's kind of error (`error_kind`).
+pub const SUMMARY_FORMAT_VERSION: u32 = 5;
 
 /// The summary across domains.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]

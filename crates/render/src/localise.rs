@@ -68,22 +68,13 @@ fn swap_note(names: &Names<'_>, note: &mut Note) {
 }
 
 /// A sub-processor's function, as the provider's list words it → in
-/// Swedish, from the findings that reach one (the maps gave it there).
-fn functions(scan: &Scan) -> HashMap<String, String> {
-    let notes = scan.findings.iter().flat_map(|f| {
-        f.note
-            .iter()
-            .chain(f.also.iter().filter_map(|o| o.note.as_ref()))
-    });
-    notes
-        .filter_map(|n| match n {
-            Note::Subprocessor {
-                function,
-                function_sv: Some(sv),
-                ..
-            } => Some((function.clone(), sv.clone())),
-            _ => None,
-        })
+/// Swedish: the graph's step to the sub-processor carries both.
+fn functions(scan: &Scan) -> HashMap<&str, &str> {
+    scan.graph
+        .edges
+        .iter()
+        .filter(|e| e.edge.kind == EdgeKind::SubProcesses)
+        .filter_map(|e| Some((e.edge.detail.as_deref()?, e.edge.detail_sv.as_deref()?)))
         .collect()
 }
 
@@ -133,9 +124,9 @@ pub fn scan(scan: &Scan, lang: Lang) -> Cow<'_, Scan> {
     // The step to a sub-processor names its function.
     let function = |kind: EdgeKind, detail: &mut Option<String>| {
         if kind == EdgeKind::SubProcesses
-            && let Some(sv) = detail.as_ref().and_then(|d| functions.get(d))
+            && let Some(sv) = detail.as_deref().and_then(|d| functions.get(d))
         {
-            *detail = Some(sv.clone());
+            *detail = Some((*sv).to_string());
         }
     };
     for e in &mut out.graph.edges {

@@ -224,17 +224,24 @@ const SV: Words = Words {
 };
 
 /// A problem of the scan in the report's language. The collection writes
-/// its messages in English; the fixed forms are said again in Swedish from
-/// the scan's own data. The fault an SPF or DMARC parser names (`a loop`,
-/// `bad tag`) stays as the parser wrote it.
-fn problem_message(
+/// its messages in English; the renderers say each again from the scan's
+/// own data: the fixed forms, and a record's fault from its typed form.
+pub fn problem_message(
     scan: &Scan,
     p: &transfermap_model::collection::DomainProblem,
     lang: Lang,
 ) -> String {
-    use transfermap_model::collection::ProblemCode;
+    use transfermap_model::collection::{ProblemCode, RecordFault};
     if lang == Lang::En {
         return p.message.clone();
+    }
+    if let Some(fault) = &p.fault {
+        let said = crate::words::record_fault(fault, lang);
+        return match fault {
+            RecordFault::Spf { domain, .. } => format!("SPF för {domain}: {said}"),
+            RecordFault::Dmarc { .. } => format!("DMARC: {said}"),
+            RecordFault::TlsRpt { .. } => said,
+        };
     }
     match p.code {
         ProblemCode::SpfLookupLimit => format!(
@@ -247,13 +254,6 @@ fn problem_message(
             .strip_prefix(transfermap_model::collection::NO_MX_FOR)
         {
             Some(domain) => format!("ingen användbar MX-post för {domain}"),
-            None => p.message.clone(),
-        },
-        ProblemCode::SpfProblem => match p
-            .message
-            .strip_prefix(transfermap_model::collection::SPF_OF)
-        {
-            Some(rest) => format!("SPF för {rest}"),
             None => p.message.clone(),
         },
         _ => p.message.clone(),

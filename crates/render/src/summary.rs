@@ -4,7 +4,23 @@
 use crate::markdown::escape;
 use transfermap_model::Lang;
 use transfermap_model::finding::Basis;
-use transfermap_model::summary::{Role, RowStatus, Summary};
+use transfermap_model::summary::{DomainRow, Role, RowError, RowStatus, Summary};
+
+/// Why a row has no scan, in `lang`. The message after the kind is the
+/// library's, in English, except where the kind says it all.
+pub fn row_error(r: &DomainRow, lang: Lang) -> Option<String> {
+    let message = r.error.as_deref()?;
+    if lang == Lang::En {
+        return Some(message.to_string());
+    }
+    Some(match r.error_kind {
+        Some(RowError::NoMailRecords) => "inga e-postposter: domänen publicerar ingen MX-, SPF- eller DMARC-post, så det finns inget att bedöma (är det organisationens e-postdomän?)".to_string(),
+        Some(RowError::InvalidDomain) => format!("inte ett domännamn ({message})"),
+        Some(RowError::ScanFailed) => format!("skanningen kunde inte göras ({message})"),
+        Some(RowError::WritingFailed) => format!("utdata kunde inte skrivas ({message})"),
+        None => message.to_string(),
+    })
+}
 
 /// `summary.csv`: one row per domain.
 pub fn summary_csv(summary: &Summary) -> String {
@@ -207,8 +223,8 @@ pub fn summary_markdown(summary: &Summary, lang: Lang) -> String {
         w.header
     );
     for r in &summary.domains {
-        let mut last = match &r.error {
-            Some(e) => format!("**{}:** {}", w.error, escape(e)),
+        let mut last = match row_error(r, lang) {
+            Some(e) => format!("**{}:** {}", w.error, escape(&e)),
             None => escape(&r.providers.join(", ")),
         };
         if !r.gaps.is_empty() {
@@ -336,9 +352,15 @@ pub fn summary_html(summary: &Summary, lang: Lang) -> String {
             ),
             _ => h(&name),
         };
-        let status = match (&r.error, r.status) {
-            (Some(e), _) => format!("{} — {}", r.status.as_str(), e),
-            (None, s) => s.as_str().to_string(),
+        let word = match r.status {
+            RowStatus::Ok => "ok",
+            RowStatus::Partial => t("partial", "delvis"),
+            RowStatus::Failed => t("failed", "misslyckad"),
+            RowStatus::Error => t("error", "fel"),
+        };
+        let status = match row_error(r, lang) {
+            Some(e) => format!("{word} — {e}"),
+            None => word.to_string(),
         };
         let mailbox = match (&r.mailbox, r.mailbox_inferred) {
             (Some(m), Some(s)) => {

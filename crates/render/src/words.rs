@@ -437,6 +437,157 @@ pub fn detail(text: &str, lang: Lang) -> String {
     text.to_string()
 }
 
+/// How a DNS question ended, in the report's language.
+pub fn dns_outcome(o: &transfermap_model::evidence::DnsOutcome, lang: Lang) -> String {
+    use transfermap_model::evidence::DnsOutcome as O;
+    if lang == Lang::En {
+        return o.label();
+    }
+    match o {
+        O::Answer => "svar".into(),
+        O::NxDomain => "NXDOMAIN: namnet finns inte".into(),
+        O::NoData => "inga poster av den typen".into(),
+        O::ServFail => "SERVFAIL".into(),
+        O::Refused => "REFUSED".into(),
+        O::Timeout => "inget svar i tid".into(),
+        O::QueryCap(n) => format!("inte frågat: taket på {n} frågor nåddes"),
+        O::Truncated(n) => format!("avkortat av servern: bara {n} poster kom"),
+        O::Error(e) => format!("fel: {e}"),
+    }
+}
+
+/// The fault of one record behind a problem of the scan, in the report's
+/// language (without the record's name in front).
+pub fn record_fault(f: &transfermap_model::collection::RecordFault, lang: Lang) -> String {
+    use transfermap_model::collection::RecordFault as R;
+    match f {
+        R::Spf { fault, .. } => spf_fault(fault, lang),
+        R::Dmarc { fault } => dmarc_fault(fault, lang),
+        R::TlsRpt { fault } => tls_rpt_fault(fault, lang),
+    }
+}
+
+/// A fault of one SPF record, in the report's language.
+pub fn spf_fault(f: &transfermap_model::spf::SpfFault, lang: Lang) -> String {
+    use transfermap_model::spf::{SpfFault as F, SpfReach};
+    if lang == Lang::En {
+        return f.to_string();
+    }
+    let how = |h: &SpfReach| h.as_str();
+    match f {
+        F::NoRecord { outcome } => format!("ingen SPF-post ({})", dns_outcome(outcome, lang)),
+        F::ManyRecords { count } => format!(
+            "{count} SPF-poster (permerror, RFC 7208 §4.5): mottagare använder ingen av dem"
+        ),
+        F::Invalid { syntax } => format!(
+            "posten är inte giltig SPF (permerror, RFC 7208 §4.6): {}; mottagare prövar ingenting i den",
+            spf_syntax(syntax, lang)
+        ),
+        F::Loop {
+            how: h,
+            target,
+            path,
+        } => format!(
+            "{}-slinga: `{target}` finns redan på vägen {}",
+            how(h),
+            path.join(" → ")
+        ),
+        F::TooDeep {
+            how: h,
+            target,
+            max,
+        } => format!(
+            "{} av `{target}` ligger djupare än {max} nivåer; följs inte",
+            how(h)
+        ),
+        F::LookupCap { cap, term } => {
+            format!("stoppade efter {cap} termer som ställer DNS-frågor; `{term}` följs inte")
+        }
+        F::Macros { term } => format!(
+            "`{term}` använder makron, som bara kan fyllas i för ett visst meddelande; följs inte"
+        ),
+        F::AfterAll { terms } => format!(
+            "termer efter `all` prövas aldrig (RFC 7208 §5.1): {}",
+            terms.join(" ")
+        ),
+        F::RedirectIgnored { redirect } => {
+            format!("`{redirect}` används inte: posten har `all` (RFC 7208 §6.1)")
+        }
+    }
+}
+
+/// Why a text is not valid SPF, in the report's language.
+pub fn spf_syntax(s: &transfermap_model::spf::SpfSyntax, lang: Lang) -> String {
+    use transfermap_model::spf::SpfSyntax as S;
+    if lang == Lang::En {
+        return s.to_string();
+    }
+    match s {
+        S::NotSpf => "börjar inte med `v=spf1`".into(),
+        S::Character { character } => format!(
+            "posten innehåller {character:?}; en SPF-post är skrivbar ASCII med termerna åtskilda av mellanslag (§3.1, §4.6.1)"
+        ),
+        S::MacroCharacter { character } => {
+            format!("tecknet {character:?} är inte tillåtet här (bara synlig ASCII)")
+        }
+        S::Percent { next: Some(c) } => {
+            format!("`%{c}`: efter `%` ska `{{`, `%`, `_` eller `-` följa")
+        }
+        S::Percent { next: None } => "ett `%` sist ska skrivas `%%`".into(),
+        S::MacroLetter {
+            raw,
+            explanation_only: true,
+        } => format!("makrot `%{{{raw}`: bokstäverna c, r och t får bara stå i förklaringar"),
+        S::MacroLetter { raw, .. } => format!("makrot `%{{{raw}`: okänd makrobokstav"),
+        S::MacroZeroParts { macro_text } => {
+            format!("makrot `%{{{macro_text}`: antalet delar får inte vara noll")
+        }
+        S::MacroUnexpected { raw, character } => {
+            format!("makrot `%{{{raw}…`: oväntat {character:?}")
+        }
+        S::MacroUnclosed { raw } => format!("makrot `%{{{raw}…` avslutas inte med `}}`"),
+        S::EmptyDomain => "tom domän".into(),
+        S::DomainEnd { domain } => {
+            format!("`{domain}` slutar varken på ett makro eller på `.` och en giltig toppdomän")
+        }
+        S::Twice { modifier } => format!("`{modifier}=` står två gånger (§6)"),
+        S::NeedsDomain { mechanism } => format!("`{mechanism}` kräver `:domän`"),
+        S::AllArgument => "`all` tar inget argument".into(),
+        S::NoMechanism => "ingen mekanism".into(),
+        S::UnknownMechanism { mechanism } => format!("okänd mekanism `{mechanism}`"),
+        S::Unexpected { text } => format!("oväntat `{text}`"),
+        S::PrefixLength { text, max } => {
+            format!("`/{text}` är inte en prefixlängd från 0 till {max}")
+        }
+        S::NeedsAddress { mechanism } => format!("`{mechanism}` kräver `:adress`"),
+        S::NotAnAddress { text, version } => format!("`{text}` är inte en IPv{version}-adress"),
+        S::InTerm { term, inner } => format!("`{term}`: {}", spf_syntax(inner, lang)),
+    }
+}
+
+/// A fault of the DMARC record, in the report's language.
+pub fn dmarc_fault(f: &transfermap_model::dmarc::DmarcFault, lang: Lang) -> String {
+    use transfermap_model::dmarc::DmarcFault as F;
+    match (f, lang) {
+        (_, Lang::En) => f.to_string(),
+        (F::TagWithoutValue { tag }, Lang::Sv) => format!("tagg utan värde: `{tag}`"),
+        (F::NotMailto { tag, uri }, Lang::Sv) => {
+            format!("{tag}: `{uri}` är inte en användbar mailto:-adress")
+        }
+    }
+}
+
+/// A fault of the TLS-RPT record, in the report's language.
+pub fn tls_rpt_fault(f: &transfermap_model::families::TlsRptFault, lang: Lang) -> String {
+    use transfermap_model::families::TlsRptFault as F;
+    match (f, lang) {
+        (_, Lang::En) => f.to_string(),
+        (F::UnusableAddress { uri }, Lang::Sv) => {
+            format!("TLS-RPT: `{uri}` är inte en användbar rapportadress")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

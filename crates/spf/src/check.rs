@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use transfermap_model::evidence::{DnsOutcome, EvidenceId, EvidenceLog};
 use transfermap_model::records::{Lookup, QueryResult, RecordData, RecordType};
+use transfermap_model::spf::SpfSyntax;
 
 /// §4.6.4: terms that cause DNS queries, per evaluation.
 pub const DNS_TERM_LIMIT: usize = 10;
@@ -251,7 +252,7 @@ enum MacroPlace {
     Explanation,
 }
 
-fn parse_macro_string(text: &str, place: MacroPlace) -> Result<MacroString, String> {
+fn parse_macro_string(text: &str, place: MacroPlace) -> Result<MacroString, SpfSyntax> {
     let mut tokens = Vec::new();
     let mut literal = String::new();
     let mut chars = text.chars().peekable();
@@ -260,9 +261,7 @@ fn parse_macro_string(text: &str, place: MacroPlace) -> Result<MacroString, Stri
             let allowed =
                 ('\x21'..='\x7e').contains(&c) || (c == ' ' && place == MacroPlace::Explanation);
             if !allowed {
-                return Err(format!(
-                    "character {c:?} is not allowed here (visible ASCII only)"
-                ));
+                return Err(SpfSyntax::MacroCharacter { character: c });
             }
             literal.push(c);
             continue;
@@ -272,12 +271,7 @@ fn parse_macro_string(text: &str, place: MacroPlace) -> Result<MacroString, Stri
             Some('_') => Token::Escape(" "),
             Some('-') => Token::Escape("%20"),
             Some('{') => Token::Macro(parse_macro_body(&mut chars, place)?),
-            Some(other) => {
-                return Err(format!(
-                    "`%{other}`: a `%` must be followed by `{{`, `%`, `_` or `-`"
-                ));
-            }
-            None => return Err("a `%` at the end must be written `%%`".into()),
+            next => return Err(SpfSyntax::Percent { next }),
         };
         if !literal.is_empty() {
             tokens.push(Token::Literal(std::mem::take(&mut literal)));
@@ -297,18 +291,19 @@ fn parse_macro_string(text: &str, place: MacroPlace) -> Result<MacroString, Stri
 fn parse_macro_body(
     chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
     place: MacroPlace,
-) -> Result<Macro, String> {
-    let raw = chars.next().ok_or("unterminated macro `%{`")?;
+) -> Result<Macro, SpfSyntax> {
+    let raw = chars
+        .next()
+        .ok_or(SpfSyntax::MacroUnclosed { raw: String::new() })?;
     let letter = raw.to_ascii_lowercase();
     let allowed = match place {
         MacroPlace::Domain => "slodiphv",
         MacroPlace::Modifier | MacroPlace::Explanation => "slodiphvcrt",
     };
     if !raw.is_ascii_alphabetic() || !allowed.contains(letter) {
-        return Err(if "crt".contains(letter) && raw.is_ascii_alphabetic() {
-            format!("macro `%{{{raw}`: the letters c, r and t are allowed only in explanations")
-        } else {
-            format!("macro `%{{{raw}`: unknown macro letter")
+        return Err(SpfSyntax::MacroLetter {
+            raw: raw.to_string(),
+            explanation_only: "crt".contains(letter) && raw.is_ascii_alphabetic(),
         });
     }
     let mut digits = String::new();
@@ -322,9 +317,9 @@ fn parse_macro_body(
         // Too many digits to count means "all parts", like any number above the count.
         let n = digits.parse::<usize>().unwrap_or(usize::MAX);
         if n == 0 {
-            return Err(format!(
-                "macro `%{{{raw}{digits}`: the number of parts must not be zero"
-            ));
+            return Err(SpfSyntax::MacroZeroParts {
+                macro_text: format!("{raw}{digits}"),
+            });
         }
         Some(n)
     };
@@ -339,9 +334,16 @@ fn parse_macro_body(
             Some('}') => break,
             Some(d) if ".-+,/_=".contains(d) => delimiters.push(d),
             Some(other) => {
-                return Err(format!("macro `%{{{raw}…`: unexpected {other:?}"));
+                return Err(SpfSyntax::MacroUnexpected {
+                    raw: raw.to_string(),
+                    character: other,
+                });
             }
-            None => return Err(format!("macro `%{{{raw}…` is not closed with `}}`")),
+            None => {
+                return Err(SpfSyntax::MacroUnclosed {
+                    raw: raw.to_string(),
+                });
+            }
         }
     }
     Ok(Macro {
@@ -355,9 +357,9 @@ fn parse_macro_body(
 
 /// A domain-spec (§7.1): a macro string that ends in a macro or in
 /// `.` toplabel (with an optional trailing dot).
-fn parse_domain_spec(text: &str) -> Result<MacroString, String> {
+fn parse_domain_spec(text: &str) -> Result<MacroString, SpfSyntax> {
     if text.is_empty() {
-        return Err("empty domain".into());
+        return Err(SpfSyntax::EmptyDomain);
     }
     let spec = parse_macro_string(text, MacroPlace::Domain)?;
     match spec.tokens.last() {
@@ -365,9 +367,9 @@ fn parse_domain_spec(text: &str) -> Result<MacroString, String> {
             let tail = tail.strip_suffix('.').unwrap_or(tail);
             match tail.rfind('.') {
                 Some(i) if is_toplabel(&tail[i + 1..]) => Ok(spec),
-                _ => Err(format!(
-                    "`{text}` does not end in a macro or in `.` and a valid top label"
-                )),
+                _ => Err(SpfSyntax::DomainEnd {
+                    domain: text.to_string(),
+                }),
             }
         }
         _ => Ok(spec),
@@ -597,27 +599,33 @@ pub fn is_spf_record(text: &str) -> bool {
 }
 
 /// Parse a whole record; any syntax error anywhere is an error (§4.6).
-pub fn parse_record(text: &str) -> Result<SpfRecord, String> {
+pub fn parse_record(text: &str) -> Result<SpfRecord, SpfSyntax> {
     if !is_spf_record(text) {
-        return Err("does not start with `v=spf1`".into());
+        return Err(SpfSyntax::NotSpf);
     }
     if let Some(c) = text.chars().find(|c| !(' '..='~').contains(c)) {
-        return Err(format!(
-            "the record holds {c:?}; SPF records are printable ASCII, terms separated by spaces (§3.1, §4.6.1)"
-        ));
+        return Err(SpfSyntax::Character { character: c });
     }
     let mut record = SpfRecord::default();
     for word in text[6..].split(' ').filter(|w| !w.is_empty()) {
-        match parse_term(word).map_err(|e| format!("`{word}`: {e}"))? {
+        let in_term = |e| SpfSyntax::InTerm {
+            term: word.to_string(),
+            inner: Box::new(e),
+        };
+        match parse_term(word).map_err(in_term)? {
             Term::Directive(d) => record.directives.push(d),
             Term::Redirect(spec) => {
                 if record.redirect.replace(spec).is_some() {
-                    return Err("`redirect=` is given twice (§6)".into());
+                    return Err(SpfSyntax::Twice {
+                        modifier: "redirect".into(),
+                    });
                 }
             }
             Term::Exp(spec) => {
                 if record.exp.replace(spec).is_some() {
-                    return Err("`exp=` is given twice (§6)".into());
+                    return Err(SpfSyntax::Twice {
+                        modifier: "exp".into(),
+                    });
                 }
             }
             Term::Unknown(name, value) => record.unknown_modifiers.push((name, value)),
@@ -640,7 +648,7 @@ fn is_modifier_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
-fn parse_term(word: &str) -> Result<Term, String> {
+fn parse_term(word: &str) -> Result<Term, SpfSyntax> {
     if let Some((name, value)) = word.split_once('=')
         && is_modifier_name(name)
     {
@@ -662,15 +670,17 @@ fn parse_term(word: &str) -> Result<Term, String> {
     };
     let split = rest.find([':', '/']).unwrap_or(rest.len());
     let (name, arg) = rest.split_at(split);
-    let spec_after_colon = |what: &str| -> Result<MacroString, String> {
+    let spec_after_colon = |what: &str| -> Result<MacroString, SpfSyntax> {
         match arg.strip_prefix(':') {
             Some(spec) => parse_domain_spec(spec),
-            None => Err(format!("`{what}` needs `:domain`")),
+            None => Err(SpfSyntax::NeedsDomain {
+                mechanism: what.to_string(),
+            }),
         }
     };
     let mechanism = match name.to_ascii_lowercase().as_str() {
         "all" if arg.is_empty() => Mechanism::All,
-        "all" => return Err("`all` takes no argument".into()),
+        "all" => return Err(SpfSyntax::AllArgument),
         "include" => Mechanism::Include(spec_after_colon("include")?),
         "exists" => Mechanism::Exists(spec_after_colon("exists")?),
         "ptr" if arg.is_empty() => Mechanism::Ptr(None),
@@ -692,28 +702,39 @@ fn parse_term(word: &str) -> Result<Term, String> {
             }
         }
         "ip4" => {
-            let spec = arg.strip_prefix(':').ok_or("`ip4` needs `:address`")?;
+            let spec = arg.strip_prefix(':').ok_or(SpfSyntax::NeedsAddress {
+                mechanism: "ip4".into(),
+            })?;
             let (addr, len) = match spec.split_once('/') {
                 Some((a, l)) => (a, cidr_length(l, 32)?),
                 None => (spec, 32),
             };
-            let addr =
-                parse_ip4_strict(addr).ok_or_else(|| format!("`{addr}` is not an IPv4 address"))?;
+            let addr = parse_ip4_strict(addr).ok_or_else(|| SpfSyntax::NotAnAddress {
+                text: addr.to_string(),
+                version: 4,
+            })?;
             Mechanism::Ip4 { addr, len }
         }
         "ip6" => {
-            let spec = arg.strip_prefix(':').ok_or("`ip6` needs `:address`")?;
+            let spec = arg.strip_prefix(':').ok_or(SpfSyntax::NeedsAddress {
+                mechanism: "ip6".into(),
+            })?;
             let (addr, len) = match spec.split_once('/') {
                 Some((a, l)) => (a, cidr_length(l, 128)?),
                 None => (spec, 128),
             };
-            let addr: Ipv6Addr = addr
-                .parse()
-                .map_err(|_| format!("`{addr}` is not an IPv6 address"))?;
+            let addr: Ipv6Addr = addr.parse().map_err(|_| SpfSyntax::NotAnAddress {
+                text: addr.to_string(),
+                version: 6,
+            })?;
             Mechanism::Ip6 { addr, len }
         }
-        "" => return Err("no mechanism".into()),
-        other => return Err(format!("unknown mechanism `{other}`")),
+        "" => return Err(SpfSyntax::NoMechanism),
+        other => {
+            return Err(SpfSyntax::UnknownMechanism {
+                mechanism: other.to_string(),
+            });
+        }
     };
     Ok(Term::Directive(Directive {
         qualifier,
@@ -723,7 +744,7 @@ fn parse_term(word: &str) -> Result<Term, String> {
 }
 
 /// The argument of `a` / `mx`: `[":" domain-spec] [ip4-cidr] ["/" ip6-cidr]`.
-fn parse_host_arg(arg: &str) -> Result<(Option<MacroString>, u8, u8), String> {
+fn parse_host_arg(arg: &str) -> Result<(Option<MacroString>, u8, u8), SpfSyntax> {
     let (mut body, mut cidr4, mut cidr6) = (arg, None, None);
     if let Some((head, digits)) = trailing_cidr(body) {
         match head.strip_suffix('/') {
@@ -748,7 +769,9 @@ fn parse_host_arg(arg: &str) -> Result<(Option<MacroString>, u8, u8), String> {
     } else if let Some(spec) = body.strip_prefix(':') {
         Some(parse_domain_spec(spec)?)
     } else {
-        return Err(format!("unexpected `{body}`"));
+        return Err(SpfSyntax::Unexpected {
+            text: body.to_string(),
+        });
     };
     Ok((domain, cidr4.unwrap_or(32), cidr6.unwrap_or(128)))
 }
@@ -764,14 +787,17 @@ fn trailing_cidr(text: &str) -> Option<(&str, &str)> {
 }
 
 /// A prefix length: decimal, no leading zero, at most `max`.
-fn cidr_length(text: &str, max: u8) -> Result<u8, String> {
+fn cidr_length(text: &str, max: u8) -> Result<u8, SpfSyntax> {
     let valid = !text.is_empty()
         && text.len() <= 3
         && text.bytes().all(|b| b.is_ascii_digit())
         && (text == "0" || !text.starts_with('0'));
     match text.parse::<u8>() {
         Ok(n) if valid && n <= max => Ok(n),
-        _ => Err(format!("`/{text}` is not a prefix length from 0 to {max}")),
+        _ => Err(SpfSyntax::PrefixLength {
+            text: text.to_string(),
+            max,
+        }),
     }
 }
 
@@ -1567,7 +1593,7 @@ mod tests {
         }
     }
 
-    fn one(term: &str) -> Result<Directive, String> {
+    fn one(term: &str) -> Result<Directive, SpfSyntax> {
         let record = parse_record(&format!("v=spf1 {term}"))?;
         Ok(record.directives.into_iter().next().expect("a directive"))
     }

@@ -17,7 +17,7 @@ use ipnet::IpNet;
 use transfermap_model::evidence::{EvidenceId, EvidenceLog};
 use transfermap_model::records::{Lookup, RecordType, canonical_name};
 pub use transfermap_model::spf::RFC_LOOKUP_LIMIT;
-use transfermap_model::spf::{Authorised, SpfNode, SpfReach, SpfTree};
+use transfermap_model::spf::{Authorised, SpfFault, SpfNode, SpfReach, SpfTree};
 
 use crate::check::{Mechanism, Qualifier, SpfRecord, is_spf_record, parse_record};
 
@@ -80,17 +80,16 @@ fn visit<'a, L: Lookup>(
         let spf: Vec<&str> = answer.txt().filter(|t| is_spf_record(t)).collect();
         let text = match spf.as_slice() {
             [] => {
-                node.problems
-                    .push(format!("no SPF record ({})", answer.outcome.label()));
+                node.problems.push(SpfFault::NoRecord {
+                    outcome: answer.outcome.clone(),
+                });
                 return node;
             }
             [one] => one.to_string(),
             many => {
                 // §4.5: more than one record is a permerror; receivers use none.
-                node.problems.push(format!(
-                    "{} SPF records (permerror, RFC 7208 §4.5): receivers use none of them",
-                    many.len()
-                ));
+                node.problems
+                    .push(SpfFault::ManyRecords { count: many.len() });
                 return node;
             }
         };
@@ -98,9 +97,7 @@ fn visit<'a, L: Lookup>(
         let record = match parse_record(&text) {
             Ok(r) => r,
             Err(e) => {
-                node.problems.push(format!(
-                    "the record is not valid SPF (permerror, RFC 7208 §4.6): {e}; receivers evaluate none of it"
-                ));
+                node.problems.push(SpfFault::Invalid { syntax: e });
                 return node;
             }
         };
@@ -115,19 +112,20 @@ fn visit<'a, L: Lookup>(
         dns.query_many(log, &targets).await;
         for Next { how, target } in next {
             if chain.contains(&target) {
-                node.problems.push(format!(
-                    "{} loop: `{target}` is already on the path {}",
-                    how.as_str(),
-                    chain.join(" → ")
-                ));
+                node.problems.push(SpfFault::Loop {
+                    how,
+                    target,
+                    path: chain.clone(),
+                });
                 continue;
             }
             if chain.len() > MAX_DEPTH {
                 walk.truncated = true;
-                node.problems.push(format!(
-                    "{} of `{target}` deeper than {MAX_DEPTH} levels; not followed",
-                    how.as_str()
-                ));
+                node.problems.push(SpfFault::TooDeep {
+                    how,
+                    target,
+                    max: MAX_DEPTH,
+                });
                 continue;
             }
             chain.push(target.clone());
@@ -156,9 +154,10 @@ fn read_terms(
         }
         if walk.lookup_terms > HARD_LOOKUP_CAP {
             walk.truncated = true;
-            node.problems.push(format!(
-                "stopped after {HARD_LOOKUP_CAP} DNS-querying terms; `{term}` not followed"
-            ));
+            node.problems.push(SpfFault::LookupCap {
+                cap: HARD_LOOKUP_CAP,
+                term: term.to_string(),
+            });
             return false;
         }
         true
@@ -169,9 +168,9 @@ fn read_terms(
             Some(s) => match s.literal() {
                 Some(t) if !t.is_empty() => Some(canonical_name(&t)),
                 _ => {
-                    node.problems.push(format!(
-                        "`{term}` uses macros, which need a message to expand; not followed"
-                    ));
+                    node.problems.push(SpfFault::Macros {
+                        term: term.to_string(),
+                    });
                     None
                 }
             },
@@ -183,14 +182,11 @@ fn read_terms(
         .position(|d| d.mechanism == Mechanism::All)
         && at + 1 < record.directives.len()
     {
-        let after: Vec<&str> = record.directives[at + 1..]
+        let terms = record.directives[at + 1..]
             .iter()
-            .map(|d| d.text.as_str())
+            .map(|d| d.text.clone())
             .collect();
-        node.problems.push(format!(
-            "terms after `all` are never tested (RFC 7208 §5.1): {}",
-            after.join(" ")
-        ));
+        node.problems.push(SpfFault::AfterAll { terms });
     }
     for d in &record.directives {
         if d.mechanism.queries_dns() && !count(walk, &d.text, node) {
@@ -244,9 +240,8 @@ fn read_terms(
         let text = format!("redirect={}", spec.as_str());
         if has_all {
             // §6.1: a redirect is ignored when the record has `all`.
-            node.problems.push(format!(
-                "`{text}` is ignored: the record has `all` (RFC 7208 §6.1)"
-            ));
+            node.problems
+                .push(SpfFault::RedirectIgnored { redirect: text });
         } else if count(walk, &text, node)
             && let Some(target) = target_of(Some(spec), node, &text)
         {
@@ -326,7 +321,12 @@ mod tests {
         let (node, next, _) = read("v=spf1 -all ip4:192.0.2.1 redirect=other.example");
         assert!(node.authorises.is_empty());
         assert!(next.is_empty());
-        assert!(node.problems.iter().any(|p| p.contains("§6.1")));
+        assert!(node.problems.contains(&SpfFault::AfterAll {
+            terms: vec!["ip4:192.0.2.1".into()]
+        }));
+        assert!(node.problems.contains(&SpfFault::RedirectIgnored {
+            redirect: "redirect=other.example".into()
+        }));
         // `-` and `~` name senders that fail.
         let (node, next, _) = read("v=spf1 -ip4:192.0.2.1 ~include:x.example ?a:h.example -all");
         assert!(node.authorises.is_empty());

@@ -938,13 +938,14 @@ impl Builder<'_> {
                 } else {
                     n.label_sv = sp.label_sv();
                 }
-                self.g.edge(
+                let step = self.g.edge(
                     six,
                     node,
                     EdgeKind::SubProcesses,
                     Some(sp.function.clone()),
                     ev,
                 );
+                self.g.graph[step].detail_sv.clone_from(&sp.function_sv);
                 let country = self.country(&sp.country, ev);
                 self.g.edge(node, country, EdgeKind::ProcessesIn, None, ev);
                 if let Some(inc) = &sp.incorporated {

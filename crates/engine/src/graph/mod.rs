@@ -77,6 +77,7 @@ impl TransferGraph {
             Edge {
                 kind,
                 detail,
+                detail_sv: None,
                 evidence,
                 inference: None,
             },
