@@ -148,24 +148,32 @@ fn every_swedish_output_speaks_swedish() {
     assert!(found.len() >= 10, "{found:?}");
 }
 
-#[test]
-fn the_problems_of_a_scan_are_said_in_swedish() {
+/// A Swedish scan of `domain` in the fixture `zone`, and its report's
+/// list of problems (Markdown's escaped backticks read as backticks).
+fn problems_in_swedish(domain: &str, zone: &str) -> (Run, String) {
     let run = run(&[
         "scan",
-        "hostile.example",
+        domain,
         "--zone-file",
-        &zones("hostile").display().to_string(),
+        &zones(zone).display().to_string(),
         "--lang",
         "sv",
         "--format",
         "json,md",
     ]);
-    let md = run.file("report.md");
-    let problems = md
+    let problems = run
+        .file("report.md")
         .split("## Problem under skanningen")
         .nth(1)
         .and_then(|rest| rest.split("\n## ").next())
-        .expect("the report lists its problems");
+        .expect("the report lists its problems")
+        .replace("\\`", "`");
+    (run, problems)
+}
+
+#[test]
+fn the_problems_of_a_scan_are_said_in_swedish() {
+    let (run, problems) = problems_in_swedish("hostile.example", "hostile");
     let terms = run.scan()["collection"]["spf"]["lookup_terms"]
         .as_u64()
         .unwrap();
@@ -186,23 +194,7 @@ fn the_problems_of_a_scan_are_said_in_swedish() {
 /// in it, and the faults are all there.
 #[test]
 fn record_faults_are_said_in_swedish() {
-    let run = run(&[
-        "scan",
-        "faulty.example",
-        "--zone-file",
-        &zones("record-faults").display().to_string(),
-        "--lang",
-        "sv",
-        "--format",
-        "json,md",
-    ]);
-    let md = run.file("report.md");
-    let problems = md
-        .split("## Problem under skanningen")
-        .nth(1)
-        .and_then(|rest| rest.split("\n## ").next())
-        .expect("the report lists its problems")
-        .replace("\\`", "`");
+    let (run, problems) = problems_in_swedish("faulty.example", "record-faults");
     let scan = run.scan();
     let typed: Vec<&serde_json::Value> = scan["problems"]
         .as_array()

@@ -130,7 +130,9 @@ pub fn scan(scan: &Scan, lang: Lang) -> Cow<'_, Scan> {
         }
     };
     for e in &mut out.graph.edges {
-        function(e.edge.kind, &mut e.edge.detail);
+        if let Some(sv) = &e.edge.detail_sv {
+            e.edge.detail = Some(sv.clone());
+        }
     }
     for f in &mut out.findings {
         if let Some(n) = &mut f.note {
