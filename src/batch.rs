@@ -20,7 +20,8 @@ use transfermap_model::finding::Basis;
 use transfermap_model::graph::EdgeKind;
 use transfermap_model::scan::{Scan, read_scan};
 pub use transfermap_model::summary::{
-    DomainRow, Role, RowError, RowStatus, SUMMARY_FORMAT, SUMMARY_FORMAT_VERSION, Summary, Target,
+    CountryNames, DomainRow, Role, RowError, RowStatus, SUMMARY_FORMAT, SUMMARY_FORMAT_VERSION,
+    Summary, Target,
 };
 use transfermap_render::{self as render, Format, RenderError};
 
@@ -61,15 +62,16 @@ pub fn read_domains_file(path: &Path) -> Result<Vec<Target>, BatchError> {
     let header_domain = ["domain", "mail_domain", "mail_domain_candidate"]
         .iter()
         .find_map(|h| lower.iter().position(|f| f == h));
-    let (skip, name_col, domain_col) = match header_domain {
-        Some(d) => {
-            let name = ["name", "municipality_name", "organisation", "organization"]
-                .iter()
-                .find_map(|h| lower.iter().position(|f| f == h));
-            (1, name, d)
-        }
-        None if first.len() >= 2 => (0, Some(0), 1),
-        None => (0, None, 0),
+    let column = |names: &[&str]| names.iter().find_map(|h| lower.iter().position(|f| f == h));
+    let (skip, name_col, domain_col, code_col) = match header_domain {
+        Some(d) => (
+            1,
+            column(&["name", "municipality_name", "organisation", "organization"]),
+            d,
+            column(&["code", "municipality_code", "kommunkod"]),
+        ),
+        None if first.len() >= 2 => (0, Some(0), 1, None),
+        None => (0, None, 0, None),
     };
     let mut targets = Vec::new();
     let mut seen = BTreeSet::new();
@@ -84,6 +86,10 @@ pub fn read_domains_file(path: &Path) -> Result<Vec<Target>, BatchError> {
                     .filter(|n| !n.is_empty())
                     .cloned(),
                 domain: domain.clone(),
+                code: code_col
+                    .and_then(|c| row.get(c))
+                    .filter(|n| !n.is_empty())
+                    .cloned(),
             });
         }
     }
@@ -98,11 +104,13 @@ fn row_error(target: &Target, kind: RowError, message: String) -> DomainRow {
     DomainRow {
         name: target.name.clone(),
         domain: target.domain.clone(),
+        code: target.code.clone(),
         folder: None,
         status: RowStatus::Error,
         resumed: false,
         error: Some(message),
         error_kind: Some(kind),
+        name_fault: None,
         gaps: Vec::new(),
         services: Vec::new(),
         providers: Vec::new(),
@@ -119,6 +127,7 @@ fn row_error(target: &Target, kind: RowError, message: String) -> DomainRow {
         contracting_entity: None,
         law_party: None,
         mailbox_laws: Vec::new(),
+        mailbox_law_country: None,
         content_under_third_country_law: false,
         mailbox_status: None,
         countries_by_basis: BTreeMap::new(),
@@ -160,6 +169,9 @@ pub fn row_from_scan(target: &Target, scan: &Scan, resumed: bool) -> DomainRow {
     let mailbox_status = holder
         .and_then(|h| h.law_destination)
         .map(|d| d.status.clone());
+    let mailbox_law_country = holder
+        .and_then(|h| h.law_destination)
+        .map(|d| d.country.clone());
     let mut countries_by_basis: BTreeMap<Basis, Vec<String>> = BTreeMap::new();
     for f in &scan.findings {
         for o in f.occurrences().filter(|o| !o.is_artefact()) {
@@ -192,6 +204,7 @@ pub fn row_from_scan(target: &Target, scan: &Scan, resumed: bool) -> DomainRow {
         && c.dmarc.is_none();
     DomainRow {
         name: target.name.clone(),
+        code: target.code.clone(),
         domain: render::markdown::shown_domain(scan).to_string(),
         folder: Some(scan.domain.clone()),
         status: if no_mail { RowStatus::Error } else { scan.status.into() },
@@ -200,14 +213,8 @@ pub fn row_from_scan(target: &Target, scan: &Scan, resumed: bool) -> DomainRow {
             "no mail records: the domain publishes no MX, SPF or DMARC record, so there is nothing to judge (is it the organisation's mail domain?)".to_string()
         }),
         error_kind: no_mail.then_some(RowError::NoMailRecords),
-        gaps: scan
-            .gaps
-            .iter()
-            .map(|g| match g.record_type {
-                Some(t) => format!("{}/{t}: {}", g.asked, g.outcome),
-                None => format!("{}: {}", g.asked, g.outcome),
-            })
-            .collect(),
+        name_fault: None,
+        gaps: scan.gaps.clone(),
         services: services.into_iter().collect(),
         providers: providers.into_iter().collect(),
         mailbox_inferred: mailbox
@@ -226,6 +233,7 @@ pub fn row_from_scan(target: &Target, scan: &Scan, resumed: bool) -> DomainRow {
         contracting_entity: entity.map(|p| p.name.clone()),
         law_party: law_party.map(|p| p.name.clone()),
         mailbox_laws: law_party.map(|p| p.laws.clone()).unwrap_or_default(),
+        mailbox_law_country,
         content_under_third_country_law: scan.findings.iter().any(|f| {
             f.basis == Basis::Legal
                 && f.data == Some(transfermap_model::finding::DataCategory::MailboxContent)
@@ -358,8 +366,20 @@ pub async fn scan_many(
         .into_iter()
         .filter(|(en, _)| named.contains(en.as_str()))
         .collect();
+    let country_names = domains
+        .iter()
+        .flat_map(|r| r.countries.iter().chain(&r.mailbox_law_country))
+        .map(|c| {
+            let names = CountryNames {
+                en: ctx.kb.country_name(c, Lang::En),
+                sv: ctx.kb.country_name(c, Lang::Sv),
+            };
+            (c.clone(), names)
+        })
+        .collect();
     Summary {
         format: SUMMARY_FORMAT.into(),
+        country_names,
         concentration,
         names_sv,
         version: SUMMARY_FORMAT_VERSION,
@@ -400,10 +420,9 @@ async fn one_domain(
     let domain = match normalise_domain(&target.domain) {
         Ok(d) => d,
         Err(e) => {
-            return (
-                row_error(target, RowError::InvalidDomain, e.to_string()),
-                None,
-            );
+            let mut row = row_error(target, RowError::InvalidDomain, e.to_string());
+            row.name_fault = Some(e.why);
+            return (row, None);
         }
     };
     let dir = opts.out.join(&domain);
@@ -504,7 +523,8 @@ mod tests {
             t,
             vec![Target {
                 name: Some("Bollebygds kommun".into()),
-                domain: "bollebygd.se".into()
+                domain: "bollebygd.se".into(),
+                code: Some("1443".into()),
             }]
         );
         assert!(read("\n# nothing\n").is_err());

@@ -227,12 +227,15 @@ enum FormatArg {
 struct ScanArgs {
     /// The mail domain(s), e.g. bollebygd.se (Unicode names are accepted).
     /// With more than one (or with --domains-file), each domain gets its own
-    /// folder under --out, plus summary.csv/json/md across them.
+    /// folder under --out, plus summary.html/csv/json/md across them.
     #[arg(value_name = "DOMAIN")]
     domains: Vec<String>,
 
     /// Scan every domain in FILE: one a line, CSV `name,domain`, or a CSV
-    /// whose header has a `domain` (or `mail_domain`) column.
+    /// whose header has a `domain` (or `mail_domain`) column, and optionally
+    /// `name` and `municipality_code` (a Swedish kommunkod, which places the
+    /// organisation on summary.html's map of Sweden; without one it is
+    /// placed by its name or its domain where these fit one municipality).
     #[arg(long = "domains-file", value_name = "FILE")]
     domains_file: Option<PathBuf>,
 
@@ -639,6 +642,7 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode, String> {
         .map(|d| Target {
             name: None,
             domain: d.clone(),
+            code: None,
         })
         .collect();
     if let Some(file) = &args.domains_file {
@@ -912,8 +916,12 @@ async fn run_many(
         .filter(|d| d.status != RowStatus::Ok)
         .take(10)
     {
-        let why = render::summary::row_error(d, lang)
-            .unwrap_or_else(|| d.gaps.first().cloned().unwrap_or_default());
+        let why = render::summary::row_error(d, lang).unwrap_or_else(|| {
+            d.gaps
+                .first()
+                .map(|g| render::words::gap_short(g, lang))
+                .unwrap_or_default()
+        });
         let status = match (lang, d.status) {
             (Lang::Sv, RowStatus::Partial) => "delvis",
             (Lang::Sv, RowStatus::Failed) => "misslyckad",
@@ -1014,7 +1022,7 @@ fn print_summary(scan: &Scan, lang: Lang, out: &Path, files: &[&str]) {
                 "not observed"
             },
             printable(&asked),
-            printable(&g.outcome),
+            printable(&render::words::gap_cause(g, lang)),
             printable(&render::markdown::unobserved(&g.unknown, lang))
         );
     }

@@ -164,6 +164,24 @@ fn the_national_summary_page_sorts_and_links_every_report() {
     );
     assert!(dom.contains("Microsoft Ireland Operations Ltd"));
     assert!(dom.contains("Concentration"));
+    // The map of Sweden's municipalities: Bollebygd (placed by its name)
+    // in the colour of the law over its mailboxes, the rest blank, the
+    // organisation that is no municipality counted as not placed.
+    let bollebygd = dom
+        .split("<path ")
+        .find(|p| p.contains("data-code=\"1443\""))
+        .expect("Bollebygd on the map");
+    assert!(bollebygd.contains("fill=\"#c0392b\""), "{bollebygd}");
+    assert!(
+        bollebygd.contains("<title>Bollebygd (bollebygd.se): mailbox content within reach of a third country's law (United States)</title>"),
+        "{bollebygd}"
+    );
+    assert_eq!(dom.matches("<path ").count(), 290);
+    assert!(dom.contains("not in this run: 289"), "legend");
+    assert!(
+        dom.contains("1 of the run's domains could not be placed"),
+        "the organisation that is no municipality"
+    );
     // Sorted by organisation, descending then ascending, from the link.
     let sorted = format!("{}#sort=0", page.display());
     let (dom, console) = open(&browser, Path::new(&sorted), &["--dump-dom"]);

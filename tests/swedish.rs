@@ -446,3 +446,94 @@ fn subprocessor_functions_are_said_in_swedish() {
         "scan.json keeps the list's words"
     );
 }
+
+/// What a batch could not observe, and why a line is not a domain, are
+/// said in Swedish on the summary pages, in the domain's report and on the
+/// terminal; summary.json keeps the English words beside the typed causes.
+#[test]
+fn what_was_not_observed_is_said_in_swedish() {
+    // A socket that is open and never answers: every question times out.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let resolver = silent.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("domains.txt");
+    // The silent domain is given Bollebygd's municipality code: the map of
+    // Sweden on summary.html speaks Swedish too.
+    std::fs::write(
+        &file,
+        "domain,municipality_code\ntyst.example,1443\nhttps://www.example.se/,\n",
+    )
+    .unwrap();
+    let batch = run(&[
+        "scan",
+        "--domains-file",
+        &file.display().to_string(),
+        "--resolver",
+        &resolver,
+        "--timeout",
+        "0.2",
+        "--lang",
+        "sv",
+        "--format",
+        "json,md",
+    ]);
+    let summary = batch.summary();
+    let row = |d: &str| {
+        summary["domains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["domain"] == d)
+            .unwrap_or_else(|| panic!("no row for {d}: {summary:#}"))
+            .clone()
+    };
+    let silent = row("tyst.example");
+    assert_eq!(silent["status"], "failed", "{silent:#}");
+    let gaps = silent["gaps"].as_array().unwrap();
+    assert!(!gaps.is_empty());
+    for g in gaps {
+        assert_eq!(g["outcome"], "timeout", "{g}");
+        assert_eq!(g["cause"]["kind"], "dns", "{g}");
+        assert_eq!(g["cause"]["outcome"]["status"], "timeout", "{g}");
+    }
+    let invalid = row("https://www.example.se/");
+    assert_eq!(invalid["error_kind"], "invalid-domain");
+    assert_eq!(invalid["name_fault"], "url-or-address");
+
+    let report = batch.file("tyst.example/report.md");
+    let pages = [
+        ("summary.md", batch.file("summary.md")),
+        ("summary.html", batch.file("summary.html")),
+        ("report.md", report),
+        ("terminal", batch.stdout()),
+    ];
+    for (name, text) in &pages {
+        assert!(text.contains("inget svar i tid"), "{name}:\n{text}");
+        assert!(!text.contains("timeout"), "`timeout` in {name}:\n{text}");
+    }
+    for (name, text) in &pages[..2] {
+        assert!(text.contains("ange e-postdomänen ensam"), "{name}:\n{text}");
+        assert!(!text.contains("give the mail domain"), "{name}:\n{text}");
+    }
+    let html = batch.file("summary.html");
+    for swedish in [
+        "Karta: brevlådornas jurisdiktion",
+        "ingen användbar skanning (misslyckad eller fel): 1",
+        "inte med i denna körning: 289",
+        "Kommungränser: SCB",
+    ] {
+        assert!(html.contains(swedish), "`{swedish}` not in summary.html");
+    }
+    for english in ["not in this run", "no usable scan", "Municipal boundaries"] {
+        assert!(!html.contains(english), "`{english}` in summary.html");
+    }
+    // The spreadsheet is for any reader: English, like summary.json.
+    let csv = batch.file("summary.csv");
+    assert!(csv.contains("/MX: timeout"), "{csv}");
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with(",tyst.example,") && l.ends_with(",1443,")),
+        "the code from the domains file: {csv}"
+    );
+    drop(silent);
+}

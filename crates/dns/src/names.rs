@@ -1,15 +1,17 @@
 //! Domain names as the user gives them and as DNS needs them.
 
+pub use transfermap_model::records::DomainNameFault;
+
 /// Why a domain name was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{given}` is not a valid domain name: {why}")]
 pub struct BadDomain {
     /// What was given, made visible (no control or bidi characters).
     pub given: String,
-    pub why: String,
+    pub why: DomainNameFault,
 }
 
-fn bad(input: &str, why: impl Into<String>) -> BadDomain {
+fn bad(input: &str, why: DomainNameFault) -> BadDomain {
     let given: String = input
         .chars()
         .take(200)
@@ -21,41 +23,25 @@ fn bad(input: &str, why: impl Into<String>) -> BadDomain {
             }
         })
         .collect();
-    BadDomain {
-        given,
-        why: why.into(),
-    }
+    BadDomain { given, why }
 }
 
 /// `Bollebygd.SE.` → `bollebygd.se`; Unicode names become punycode.
 pub fn normalise_domain(input: &str) -> Result<String, BadDomain> {
     let trimmed = input.trim().trim_end_matches('.');
     if trimmed.is_empty() {
-        return Err(bad(
-            input,
-            "it is empty; give a mail domain such as example.se",
-        ));
+        return Err(bad(input, DomainNameFault::Empty));
     }
     if trimmed.contains("://") || trimmed.contains('/') || trimmed.contains('@') {
-        return Err(bad(
-            input,
-            "give the mail domain alone, e.g. example.se (not a URL or an e-mail address)",
-        ));
+        return Err(bad(input, DomainNameFault::UrlOrAddress));
     }
     if trimmed.len() > 253 || trimmed.contains(char::is_whitespace) {
-        return Err(bad(input, "it is too long or contains spaces"));
+        return Err(bad(input, DomainNameFault::TooLongOrSpaces));
     }
-    let name = hickory_proto::rr::Name::from_utf8(trimmed).map_err(|_| {
-        bad(
-            input,
-            "it holds characters a domain name cannot have (letters, digits and hyphens between dots)",
-        )
-    })?;
+    let name = hickory_proto::rr::Name::from_utf8(trimmed)
+        .map_err(|_| bad(input, DomainNameFault::BadCharacters))?;
     if name.num_labels() < 2 {
-        return Err(bad(
-            input,
-            "a mail domain has at least two labels, e.g. example.se",
-        ));
+        return Err(bad(input, DomainNameFault::OneLabel));
     }
     Ok(crate::canonical_name(&name.to_ascii()))
 }
@@ -83,7 +69,8 @@ mod tests {
         assert!(normalise_domain("a b.se").is_err());
         assert!(normalise_domain(&"a".repeat(300)).is_err());
         let url = normalise_domain("https://bollebygd.se/").unwrap_err();
-        assert!(url.why.contains("not a URL"), "{url}");
+        assert_eq!(url.why, DomainNameFault::UrlOrAddress, "{url}");
+        assert!(url.to_string().contains("not a URL"), "{url}");
         let esc = normalise_domain("x\u{1b}[31m.se").unwrap_err();
         assert!(!esc.to_string().contains('\u{1b}'), "{esc}");
     }

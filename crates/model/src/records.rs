@@ -167,3 +167,35 @@ pub trait Lookup: Send {
         questions: &[(String, RecordType)],
     ) -> impl Future<Output = Vec<QueryResult>> + Send;
 }
+
+/// Why a text given as a mail domain is not one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DomainNameFault {
+    /// Nothing was given.
+    Empty,
+    /// A URL or an e-mail address was given instead of the domain.
+    UrlOrAddress,
+    /// Longer than 253 characters, or with spaces inside.
+    TooLongOrSpaces,
+    /// Characters a domain name cannot have.
+    BadCharacters,
+    /// A single label (`se`, `localhost`): a mail domain has two or more.
+    OneLabel,
+}
+
+impl std::fmt::Display for DomainNameFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DomainNameFault::Empty => "it is empty; give a mail domain such as example.se",
+            DomainNameFault::UrlOrAddress => {
+                "give the mail domain alone, e.g. example.se (not a URL or an e-mail address)"
+            }
+            DomainNameFault::TooLongOrSpaces => "it is too long or contains spaces",
+            DomainNameFault::BadCharacters => {
+                "it holds characters a domain name cannot have (letters, digits and hyphens between dots)"
+            }
+            DomainNameFault::OneLabel => "a mail domain has at least two labels, e.g. example.se",
+        })
+    }
+}

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::collection::{Collection, DomainProblem};
-use crate::evidence::{Evidence, EvidenceId};
+use crate::evidence::{DnsOutcome, Evidence, EvidenceId};
 use crate::finding::{Finding, RuleCode};
 use crate::flow::Flow;
 use crate::geo::DatabaseInfo;
@@ -35,7 +35,9 @@ pub const SCAN_FORMAT: &str = "transfermap-scan";
 /// (`graph.edges[].detail_sv`); the faults of SPF, DMARC and TLS-RPT
 /// records are typed (`problems` of the SPF tree's records and of the
 /// DMARC record; a problem's `fault`), each with its English `message`.
-pub const SCAN_FORMAT_VERSION: u32 = 7;
+/// 8: a gap's cause is typed (`gaps[].cause`: the DNS outcome, or the
+/// database that could not answer), beside its English `outcome`.
+pub const SCAN_FORMAT_VERSION: u32 = 8;
 
 /// The organisation's model a scan merged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -171,12 +173,34 @@ pub struct Gap {
     /// The record type asked for; absent for a geolocation lookup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_type: Option<RecordType>,
-    /// How it ended (`timeout`, `SERVFAIL`, `error: …`).
+    /// How it ended (`timeout`, `SERVFAIL`, `error: …`), in English.
     pub outcome: String,
+    /// How it ended, typed: what `outcome` says in words.
+    pub cause: GapCause,
     /// What the answer would have shown.
     pub unknown: Unobserved,
     /// The evidence item that records the failure.
     pub evidence: EvidenceId,
+}
+
+/// Why a question or lookup gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum GapCause {
+    /// The DNS question ended this way (a failure: timeout, SERVFAIL,
+    /// REFUSED, the query cap, a truncated answer, another error).
+    Dns {
+        /// How the question ended.
+        outcome: DnsOutcome,
+    },
+    /// The geolocation database of this role could not answer.
+    Geolocation {
+        /// The database's role (`geolocated-country`, `registry-country`,
+        /// `asn`).
+        role: String,
+        /// The database reader's message.
+        error: String,
+    },
 }
 
 /// What a failed question or lookup leaves unknown.

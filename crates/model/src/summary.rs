@@ -14,6 +14,9 @@ use crate::scan::ScanStatus;
 pub struct Target {
     pub name: Option<String>,
     pub domain: String,
+    /// The organisation's official code, when the domains file has one (a
+    /// Swedish municipality's four-digit kommunkod, e.g. `1443`).
+    pub code: Option<String>,
 }
 
 /// One line of the summary.
@@ -23,6 +26,10 @@ pub struct DomainRow {
     pub name: Option<String>,
     /// The domain as people write it.
     pub domain: String,
+    /// The organisation's official code from the domains file (a Swedish
+    /// municipality's kommunkod); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// Its folder of outputs, under the run's output directory (the domain
     /// as DNS spells it); absent when nothing was written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37,10 +44,13 @@ pub struct DomainRow {
     /// What kind of error, for status `error`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_kind: Option<RowError>,
-    /// What was not observed, in short (`_dmarc.x.se/TXT: timeout`), when
-    /// the status is partial or failed.
+    /// Why the line is not a domain name, for error kind `invalid-domain`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_fault: Option<crate::records::DomainNameFault>,
+    /// What was not observed, when the status is partial or failed: the
+    /// scan's gaps.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub gaps: Vec<String>,
+    pub gaps: Vec<crate::scan::Gap>,
     /// The services its mail reaches.
     pub services: Vec<String>,
     /// The companies that run them.
@@ -79,6 +89,10 @@ pub struct DomainRow {
     /// The third-country laws over the mailbox provider (itself or a parent).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mailbox_laws: Vec<String>,
+    /// The country of that law (ISO code, e.g. `US`): the mailbox's
+    /// jurisdiction beyond the EU/EEA; absent when no such law is recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailbox_law_country: Option<String>,
     /// Whether a finding says a third country's law reaches the mailbox content.
     #[serde(default)]
     pub content_under_third_country_law: bool,
@@ -222,7 +236,21 @@ pub const SUMMARY_FORMAT: &str = "transfermap-summary";
 /// basis, unattributed, senders and report receivers; concentration by role.
 /// 4: the Swedish names of the companies and services named (`names_sv`).
 /// 5: a row's kind of error (`error_kind`).
-pub const SUMMARY_FORMAT_VERSION: u32 = 5;
+/// 6: a row's gaps are the scan's gaps (question, record type, typed
+/// cause, what is unknown, evidence), no longer one English line each;
+/// an invalid domain's fault is typed (`name_fault`); the organisation's
+/// code (`code`), the country of the law over the mailbox
+/// (`mailbox_law_country`) and the countries' names (`country_names`).
+pub const SUMMARY_FORMAT_VERSION: u32 = 6;
+
+/// A country's name in each language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct CountryNames {
+    /// In English.
+    pub en: String,
+    /// In Swedish.
+    pub sv: String,
+}
 
 /// The summary across domains.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -248,6 +276,10 @@ pub struct Summary {
     /// rendering shows them, the file keeps the names as the scans do.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub names_sv: BTreeMap<String, String>,
+    /// The names of the countries the rows give by code, in English and
+    /// Swedish.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub country_names: BTreeMap<String, CountryNames>,
     /// Distinct DNS questions sent in the whole run (shared answers once).
     pub queries_sent: usize,
     /// True when the run was interrupted before every domain was scanned.

@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod mermaid;
 pub mod register;
 pub mod summary;
+pub mod sweden;
 pub mod text;
 pub mod words;
 

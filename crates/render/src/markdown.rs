@@ -459,7 +459,7 @@ fn completeness(s: &mut String, scan: &Scan, lang: Lang) {
             s,
             "- {} — {} ({}): {}",
             escape(&asked),
-            escape(&g.outcome),
+            escape(&crate::words::gap_cause(g, lang)),
             g.evidence,
             escape(&unobserved(&g.unknown, lang))
         );

@@ -15,7 +15,14 @@ pub fn row_error(r: &DomainRow, lang: Lang) -> Option<String> {
     }
     Some(match r.error_kind {
         Some(RowError::NoMailRecords) => "inga e-postposter: domänen publicerar ingen MX-, SPF- eller DMARC-post, så det finns inget att bedöma (är det organisationens e-postdomän?)".to_string(),
-        Some(RowError::InvalidDomain) => format!("inte ett domännamn ({message})"),
+        Some(RowError::InvalidDomain) => match r.name_fault {
+            Some(fault) => format!(
+                "`{}` är inte ett giltigt domännamn: {}",
+                r.domain,
+                crate::words::domain_name_fault(fault, lang)
+            ),
+            None => format!("inte ett domännamn ({message})"),
+        },
         Some(RowError::ScanFailed) => format!("skanningen kunde inte göras ({message})"),
         Some(RowError::WritingFailed) => format!("utdata kunde inte skrivas ({message})"),
         None => message.to_string(),
@@ -52,13 +59,21 @@ pub fn summary_csv(summary: &Summary) -> String {
         "countries_legal",
         "unattributed",
         "worst_severity",
+        "code",
+        "mailbox_law_country",
     ]);
     for r in &summary.domains {
         let _ = w.write_record([
             csv_safe(r.name.as_deref().unwrap_or("")),
             csv_safe(&r.domain),
             r.status.as_str().to_string(),
-            csv_safe(&r.gaps.join("; ")),
+            csv_safe(
+                &r.gaps
+                    .iter()
+                    .map(|g| crate::words::gap_short(g, Lang::En))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
             csv_safe(r.error.as_deref().unwrap_or("")),
             csv_safe(r.mailbox.as_deref().unwrap_or("")),
             r.mailbox_inferred.map_or("", strength_name).to_string(),
@@ -84,6 +99,8 @@ pub fn summary_csv(summary: &Summary) -> String {
             by_basis(r, Basis::Legal),
             r.unattributed.to_string(),
             r.worst.map_or("", |w| w.as_str()).to_string(),
+            csv_safe(r.code.as_deref().unwrap_or("")),
+            r.mailbox_law_country.clone().unwrap_or_default(),
         ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -228,7 +245,12 @@ pub fn summary_markdown(summary: &Summary, lang: Lang) -> String {
             None => escape(&r.providers.join(", ")),
         };
         if !r.gaps.is_empty() {
-            last.push_str(&format!(" — {}", escape(&r.gaps.join("; "))));
+            let gaps: Vec<String> = r
+                .gaps
+                .iter()
+                .map(|g| crate::words::gap_short(g, lang))
+                .collect();
+            last.push_str(&format!(" — {}", escape(&gaps.join("; "))));
         }
         let status = match (r.status, lang) {
             (RowStatus::Ok, _) => "ok",
@@ -358,9 +380,21 @@ pub fn summary_html(summary: &Summary, lang: Lang) -> String {
             RowStatus::Failed => t("failed", "misslyckad"),
             RowStatus::Error => t("error", "fel"),
         };
-        let status = match row_error(r, lang) {
-            Some(e) => format!("{word} — {e}"),
-            None => word.to_string(),
+        // A partial or failed row says what was not observed: the first
+        // gap and how many more (the domain's report lists them all).
+        let status = match (row_error(r, lang), r.gaps.as_slice()) {
+            (Some(e), _) => format!("{word} — {e}"),
+            (None, [only]) => {
+                format!("{word} — {}", crate::words::gap_short(only, lang))
+            }
+            (None, [first, rest @ ..]) => format!(
+                "{word} — {} {} {} {}",
+                crate::words::gap_short(first, lang),
+                t("and", "och"),
+                rest.len(),
+                t("more", "till")
+            ),
+            (None, []) => word.to_string(),
         };
         let mailbox = match (&r.mailbox, r.mailbox_inferred) {
             (Some(m), Some(s)) => {
@@ -453,6 +487,7 @@ pub fn summary_html(summary: &Summary, lang: Lang) -> String {
         }
         body.push_str("</div>\n");
     }
+    body.push_str(&crate::sweden::choropleth(summary, lang));
     format!(
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{SUMMARY_STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n<script>{SORT_SCRIPT}</script>\n</body>\n</html>\n",
         if en { "en" } else { "sv" },
@@ -500,7 +535,14 @@ tr.partial td, tr.failed td, tr.error td { background: #fff6e0; }
 .bar .track { flex: 1; background: #eef1f5; height: .9rem; }
 .bar .fill { display: block; height: 100%; background: #3b6ea5; }
 .bar .n { flex: 0 0 3rem; text-align: right; }
-@media print { th { position: static; } }
+figure.sweden { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; margin: 0; }
+figure.sweden svg { height: 640px; max-height: 90vh; width: auto; }
+figure.sweden path { stroke: #fff; stroke-width: .4; }
+figure.sweden figcaption { flex: 1 1 18rem; max-width: 32rem; }
+.legend { list-style: none; padding: 0; }
+.legend li { margin: .2rem 0; }
+.swatch { display: inline-block; width: .9rem; height: .9rem; margin-right: .45rem; vertical-align: -.1rem; border: 1px solid #999; }
+@media print { th { position: static; } figure.sweden { break-inside: avoid; } figure.sweden svg { height: 22cm; } }
 "#;
 
 /// Sorting by a column on click (or Enter): numbers as numbers, text as text.

@@ -456,6 +456,54 @@ pub fn dns_outcome(o: &transfermap_model::evidence::DnsOutcome, lang: Lang) -> S
     }
 }
 
+/// Why a text given as a mail domain is not one, in the report's language.
+pub fn domain_name_fault(f: transfermap_model::records::DomainNameFault, lang: Lang) -> String {
+    use transfermap_model::records::DomainNameFault as F;
+    if lang == Lang::En {
+        return f.to_string();
+    }
+    match f {
+        F::Empty => "det är tomt; ange en e-postdomän som exempel.se",
+        F::UrlOrAddress => {
+            "ange e-postdomänen ensam, t.ex. exempel.se (inte en webbadress eller en e-postadress)"
+        }
+        F::TooLongOrSpaces => "det är för långt eller innehåller mellanslag",
+        F::BadCharacters => {
+            "det innehåller tecken som ett domännamn inte kan ha (bokstäver, siffror och bindestreck mellan punkter)"
+        }
+        F::OneLabel => "en e-postdomän har minst två led, t.ex. exempel.se",
+    }
+    .to_string()
+}
+
+/// How a question or lookup that was not observed ended, in the report's
+/// language.
+pub fn gap_cause(g: &transfermap_model::scan::Gap, lang: Lang) -> String {
+    use transfermap_model::scan::GapCause as C;
+    match (&g.cause, lang) {
+        (_, Lang::En) => g.outcome.clone(),
+        (C::Dns { outcome }, Lang::Sv) => dns_outcome(outcome, lang),
+        (C::Geolocation { role, error }, Lang::Sv) => {
+            let database = match role.as_str() {
+                "geolocated-country" => "databasen för geolokalisering",
+                "registry-country" => "registerlandsdatabasen",
+                "asn" => "AS-databasen",
+                _ => "databasen",
+            };
+            format!("{database} kunde inte svara ({error})")
+        }
+    }
+}
+
+/// One gap in short (`_dmarc.x.se/TXT: timeout`), in the report's
+/// language: for a batch's summary and terminal.
+pub fn gap_short(g: &transfermap_model::scan::Gap, lang: Lang) -> String {
+    match g.record_type {
+        Some(t) => format!("{}/{t}: {}", g.asked, gap_cause(g, lang)),
+        None => format!("{}: {}", g.asked, gap_cause(g, lang)),
+    }
+}
+
 /// The fault of one record behind a problem of the scan, in the report's
 /// language (without the record's name in front).
 pub fn record_fault(f: &transfermap_model::collection::RecordFault, lang: Lang) -> String {

@@ -5,7 +5,7 @@
 
 use transfermap_model::evidence::{Evidence, Observation};
 use transfermap_model::records::RecordType;
-use transfermap_model::scan::{Gap, ScanStatus, Unobserved};
+use transfermap_model::scan::{Gap, GapCause, ScanStatus, Unobserved};
 
 /// Discovery names below the domain that clients connect to.
 const CLIENT_NAMES: &[&str] = &[
@@ -43,6 +43,9 @@ pub fn gaps(domain: &str, evidence: &[Evidence]) -> Vec<Gap> {
                     asked: d.name.clone(),
                     record_type: Some(d.record_type),
                     outcome: d.outcome.label(),
+                    cause: GapCause::Dns {
+                        outcome: d.outcome.clone(),
+                    },
                     unknown: unobserved(domain, &d.name, d.record_type),
                     evidence: e.id,
                 });
@@ -58,6 +61,10 @@ pub fn gaps(domain: &str, evidence: &[Evidence]) -> Vec<Gap> {
                     asked: g.address.clone(),
                     record_type: None,
                     outcome: format!("{} database: {}", g.role, g.error.as_deref().unwrap_or("")),
+                    cause: GapCause::Geolocation {
+                        role: g.role.to_string(),
+                        error: g.error.clone().unwrap_or_default(),
+                    },
                     unknown: Unobserved::Geolocation(g.address.clone()),
                     evidence: e.id,
                 });
