@@ -474,7 +474,10 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode, String> {
     if let Some(gate) = args.fail_on_new {
         let new = transfermap::engine::diff::new_findings_matching(&diff, &after, gate);
         if !new.is_empty() {
-            eprintln!("{} new finding(s) match --fail-on-new", new.len());
+            match lang {
+                Lang::En => eprintln!("{} new finding(s) match --fail-on-new", new.len()),
+                Lang::Sv => eprintln!("{} nya fynd motsvarar --fail-on-new", new.len()),
+            }
             return Ok(ExitCode::from(1));
         }
     }
@@ -786,18 +789,28 @@ async fn run_one(
     lang: Lang,
     threshold: Option<Severity>,
 ) -> Result<ExitCode, String> {
-    eprintln!("transfermap: scanning {} …", printable(domain));
+    match lang {
+        Lang::En => eprintln!("transfermap: scanning {} …", printable(domain)),
+        Lang::Sv => eprintln!("transfermap: skannar {} …", printable(domain)),
+    }
     let mut dns = source.run.client();
     let scan = scan_domain(&mut dns, ctx, domain)
         .await
         .map_err(|e| e.to_string())?;
-    eprintln!(
-        "transfermap: {} DNS queries, {} evidence items, {} nodes, {} findings",
+    let (queries, evidence, nodes, findings) = (
         scan.queries,
         scan.evidence.len(),
         scan.graph.nodes.len(),
-        scan.findings.len()
+        scan.findings.len(),
     );
+    match lang {
+        Lang::En => eprintln!(
+            "transfermap: {queries} DNS queries, {evidence} evidence items, {nodes} nodes, {findings} findings"
+        ),
+        Lang::Sv => eprintln!(
+            "transfermap: {queries} DNS-frågor, {evidence} belägg, {nodes} noder, {findings} fynd"
+        ),
+    }
     let written = render::write_outputs(&scan, lang, out, formats, render::Flush::Each)
         .map_err(|e| e.to_string())?;
     print_summary(&scan, lang, out, &written.files);

@@ -64,6 +64,9 @@ fn english_phrases() -> Vec<String> {
             " addresses (",
             " networks (",
             "verification token",
+            "scanning ",
+            "DNS queries",
+            "evidence items",
         ]
         .map(String::from),
     );
@@ -112,6 +115,7 @@ fn every_swedish_output_speaks_swedish() {
         ]);
         assert_eq!(run.code(), 0, "{}", run.stderr());
         check("stdout", &run.stdout(), &phrases, &mut broken);
+        check("stderr", &run.stderr(), &phrases, &mut broken);
         for f in [
             "report.md",
             "transfer-map.dot",
