@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use transfermap::Lang;
-use transfermap::batch::{self, BatchOptions, Progress, RowStatus, Target};
+use transfermap::batch::{self, BatchOptions, Progress, Role, RowStatus, Target};
 use transfermap::dns::ResolverChoice;
 use transfermap::dns::names::normalise_domain;
 use transfermap::engine::diff::NewFindingGate;
@@ -949,11 +949,27 @@ async fn run_many(
             printable(&why)
         );
     }
+    // The companies most organisations depend on for their mailboxes and
+    // gateways; sub-processors and senders are on the summary pages.
     let localised = render::localise::summary(&summary, lang);
-    let mut top: Vec<(&String, &Vec<String>)> = localised.providers.iter().collect();
-    top.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
-    for (provider, list) in top.iter().take(5) {
-        println!("  {:>5}  {}", list.len(), printable(provider));
+    for role in [Role::Mailbox, Role::Gateway] {
+        let Some(by) = localised.concentration.get(&role).filter(|b| !b.is_empty()) else {
+            continue;
+        };
+        let mut top: Vec<(&String, usize)> = by.iter().map(|(k, v)| (k, v.len())).collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let shown: Vec<String> = top
+            .iter()
+            .take(3)
+            .map(|(who, n)| format!("{} {n}", printable(who)))
+            .collect();
+        let rest = top.len().saturating_sub(3);
+        let more = match (rest, lang) {
+            (0, _) => String::new(),
+            (n, Lang::En) => format!(", {n} more"),
+            (n, Lang::Sv) => format!(", {n} till"),
+        };
+        println!("  {}: {}{more}", role.words(lang), shown.join(", "));
     }
     let files = "summary.md, summary.html, summary.csv, summary.json";
     match lang {

@@ -96,6 +96,11 @@ fn the_summary_speaks_the_chosen_language() {
     );
     assert!(md.contains("| leverantör | organisationer |"), "{md}");
     assert!(md.contains("| Microsoft Corporation | 1 |"), "{md}");
+    // Concentration by role, the mailbox first.
+    assert!(
+        md.contains("### brevlådor\n\n| företag eller tjänst | organisationer |"),
+        "{md}"
+    );
     // The failing domain's error is labelled in Swedish too; the English
     // headings are gone.
     assert!(md.contains("**fel:**"), "{md}");
@@ -106,6 +111,7 @@ fn the_summary_speaks_the_chosen_language() {
     assert!(out.contains("med en väg till ett tredjeland"), "{out}");
     assert!(out.contains("  fel: not a domain"), "{out}");
     assert!(out.contains("sammanställning i "), "{out}");
+    assert!(out.contains("  brevlådor: "), "{out}");
     assert!(out.contains("summary.html"), "{out}");
     for english in ["domains:", "complete,", "summary in", "  error:"] {
         assert!(!out.contains(english), "`{english}` in: {out}");

@@ -144,6 +144,9 @@ struct SummaryWords {
     incomplete: &'static str,
     interrupted: &'static str,
     questions: &'static str,
+    concentration: &'static str,
+    company: &'static str,
+    more: &'static str,
     providers: &'static str,
     provider: &'static str,
     organisations: &'static str,
@@ -162,7 +165,10 @@ const SUMMARY_EN: SummaryWords = SummaryWords {
     incomplete: "**Not everything was observed** for the domains marked partial or failed: what their failed questions would have shown is unknown, and unknown is not EU-only. Scan them again.",
     interrupted: "**Interrupted**: not every domain was scanned",
     questions: "questions sent in the run",
-    providers: "Providers: how many organisations depend on each",
+    concentration: "Concentration: how many organisations depend on each company, by role",
+    company: "company or service",
+    more: "more",
+    providers: "Every company reached, sub-processors included: how many organisations each",
     provider: "provider",
     organisations: "organisations",
     header: "| organisation | domain | status | mailboxes | gateway | third countries | measured | declared | legal | problems | providers / error / not observed |",
@@ -180,7 +186,10 @@ const SUMMARY_SV: SummaryWords = SummaryWords {
     incomplete: "**Allt observerades inte** för domänerna markerade ofullständig eller misslyckad: vad deras misslyckade frågor skulle ha visat är okänt, och okänt betyder inte att uppgifterna stannar inom EU/EES. Skanna dem igen.",
     interrupted: "**Avbruten**: alla domäner skannades inte",
     questions: "frågor skickade under körningen",
-    providers: "Leverantörer: hur många organisationer som är beroende av var och en",
+    concentration: "Koncentration: hur många organisationer som är beroende av varje företag, per roll",
+    company: "företag eller tjänst",
+    more: "till",
+    providers: "Alla företag som nås, underbiträden inräknade: hur många organisationer för vart och ett",
     provider: "leverantör",
     organisations: "organisationer",
     header: "| organisation | domän | status | brevlådor | filter | tredjeländer | uppmätta | uppgivna | rättsliga | problem | leverantörer / fel / ej observerat |",
@@ -225,6 +234,30 @@ pub fn summary_markdown(summary: &Summary, lang: Lang) -> String {
     );
     if summary.domains.iter().any(|d| d.status != RowStatus::Ok) {
         let _ = writeln!(s, "{}\n", w.incomplete);
+    }
+    // Who the organisations depend on, by what the company does for them:
+    // a sub-processor is not a provider the organisation chose.
+    let _ = writeln!(s, "## {}\n", w.concentration);
+    for role in Role::ALL {
+        let Some(by) = summary.concentration.get(&role).filter(|b| !b.is_empty()) else {
+            continue;
+        };
+        let mut list: Vec<(&String, usize)> = by.iter().map(|(k, v)| (k, v.len())).collect();
+        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let _ = writeln!(
+            s,
+            "### {}\n\n| {} | {} |\n|---|---:|",
+            role.words(lang),
+            w.company,
+            w.organisations
+        );
+        for (who, n) in list.iter().take(12) {
+            let _ = writeln!(s, "| {} | {n} |", escape(who));
+        }
+        if list.len() > 12 {
+            let _ = writeln!(s, "\n{} {}", list.len() - 12, w.more);
+        }
+        s.push('\n');
     }
     let _ = writeln!(s, "## {}\n", w.providers);
     let _ = writeln!(s, "| {} | {} |\n|---|---:|", w.provider, w.organisations);
