@@ -36,7 +36,7 @@ tool_command() {
 # Row name for an output choice: tm-json, tm-all, tm-json+md+dot.
 row_name() { echo "tm-${1//,/+}"; }
 
-# What a finished run wrote: statuses, SVGs drawn, providers found, a few rows.
+# What a finished run wrote: statuses, SVGs drawn, mailboxes found, a few rows.
 check_outputs() {
   local out=$1 log=$2
   python3 - "$out" "$log" <<'PY'
@@ -56,11 +56,13 @@ third = sum(1 for r in rows if r["countries"])
 print(f"#   {len(rows)} domains in summary.json ({', '.join(f'{k} {v}' for k, v in sorted(status.items()))});"
       f" {scans} scan.json, {svgs} transfer-map.svg; {with_provider} with a known provider,"
       f" {third} with a third-country path; {s['queries_sent']} questions sent")
-top = sorted(s["providers"].items(), key=lambda kv: (-len(kv[1]), kv[0]))[:4]
-print("#   providers: " + "; ".join(f"{p} {len(d)}" for p, d in top))
+# Who the domains depend on for their mailboxes (sub-processors are in
+# "providers" too, and would crowd the line).
+top = sorted(s.get("concentration", {}).get("mailbox", {}).items(), key=lambda kv: (-len(kv[1]), kv[0]))[:4]
+print("#   mailboxes: " + ("; ".join(f"{p} {len(d)}" for p, d in top) or "none known"))
 for r in [r for r in rows if r["providers"]][:3]:
-    print(f"#   e.g. {r['domain']}: {', '.join(r['providers'])} -> {' '.join(r['countries']) or '-'}"
-          f" ({r['queries']} questions)")
+    print(f"#   e.g. {r['domain']}: mailbox {r.get('mailbox') or '?'}, {len(r['providers'])} companies"
+          f" -> {' '.join(r['countries']) or '-'} ({r['queries']} questions)")
 for r in [r for r in rows if r["status"] == "error"][:3]:
     print(f"#   error: {r['domain']}: {r['error']}")
 PY
