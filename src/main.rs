@@ -294,7 +294,9 @@ struct ScanArgs {
     #[arg(long = "as-of", value_name = "DATE", value_parser = parse_date)]
     as_of: Option<NaiveDate>,
 
-    /// Language of report.md, report.html, the diagram and (many domains) summary.md.
+    /// Language of report.md, report.html, the maps, the transfer register, the
+    /// terminal lines and (many domains) summary.md and summary.html; scan.json,
+    /// summary.json and summary.csv are in English whatever the language.
     #[arg(long, value_enum, default_value = "en")]
     lang: LangArg,
 

@@ -164,6 +164,18 @@ fn the_national_summary_page_sorts_and_links_every_report() {
     );
     assert!(dom.contains("Microsoft Ireland Operations Ltd"));
     assert!(dom.contains("Concentration"));
+    // It opens with what the national view says in short, then the map
+    // and the concentration, then the long table.
+    assert!(
+        dom.contains("The one organisation scanned has its mailboxes with Microsoft Ireland Operations Ltd (1)."),
+        "{dom}"
+    );
+    assert!(dom.contains("the law of a third country reaches the mailbox content"));
+    assert!(dom.contains("1 could not be scanned (failed or error)."));
+    let at = |s: &str| dom.find(s).unwrap_or_else(|| panic!("{s} not in the page"));
+    assert!(at("In short") < at("id=\"map\""));
+    assert!(at("id=\"map\"") < at("Concentration"));
+    assert!(at("Concentration") < at("<table id=\"domains\""));
     // The map of Sweden's municipalities: Bollebygd (placed by its name)
     // in the colour of the law over its mailboxes, the rest blank, the
     // organisation that is no municipality counted as not placed.

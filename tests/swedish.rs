@@ -525,6 +525,8 @@ fn what_was_not_observed_is_said_in_swedish() {
         "ingen användbar skanning (misslyckad eller fel): 1",
         "inte med i denna körning: 289",
         "Kommungränser: SCB",
+        "I korthet",
+        "2 kunde inte skannas (misslyckad eller fel).",
     ] {
         assert!(html.contains(swedish), "`{swedish}` not in summary.html");
     }

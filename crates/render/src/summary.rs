@@ -1,6 +1,8 @@
 //! The summaries of a run over many domains: `summary.csv` and
 //! `summary.md` (the JSON is the [`Summary`] itself).
 
+use std::collections::BTreeMap;
+
 use crate::markdown::escape;
 use transfermap_model::Lang;
 use transfermap_model::finding::Basis;
@@ -235,6 +237,20 @@ pub fn summary_markdown(summary: &Summary, lang: Lang) -> String {
     if summary.domains.iter().any(|d| d.status != RowStatus::Ok) {
         let _ = writeln!(s, "{}\n", w.incomplete);
     }
+    let _ = writeln!(
+        s,
+        "## {}\n\n{}\n",
+        if lang == Lang::En {
+            "In short"
+        } else {
+            "I korthet"
+        },
+        headline(summary, lang)
+            .iter()
+            .map(|sentence| escape(sentence))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     // Who the organisations depend on, by what the company does for them:
     // a sub-processor is not a provider the organisation chose.
     let _ = writeln!(s, "## {}\n", w.concentration);
@@ -332,6 +348,141 @@ pub fn summary_markdown(summary: &Summary, lang: Lang) -> String {
     s
 }
 
+/// The national view's opening sentences, in the page's language: where
+/// the organisations' mailboxes are, how many are within reach of a third
+/// country's law and what the legal status on the date is, and what is not
+/// known. `summary` is already in that language's names.
+pub fn headline(summary: &Summary, lang: Lang) -> Vec<String> {
+    let en = lang == Lang::En;
+    let rows = &summary.domains;
+    let scanned: Vec<&DomainRow> = rows
+        .iter()
+        .filter(|r| !matches!(r.status, RowStatus::Error | RowStatus::Failed))
+        .collect();
+    let mut out = Vec::new();
+    let list = |items: &[(String, usize)]| -> String {
+        let shown: Vec<String> = items
+            .iter()
+            .take(3)
+            .map(|(who, n)| format!("{who} ({n})"))
+            .collect();
+        let rest: usize = items.iter().skip(3).map(|(_, n)| n).sum();
+        let and = if en { " and " } else { " och " };
+        match (shown.as_slice(), rest) {
+            ([], _) => String::new(),
+            ([one], 0) => one.clone(),
+            (many, 0) => {
+                let (last, first) = many.split_last().unwrap_or((&many[0], &[]));
+                format!("{}{and}{last}", first.join(", "))
+            }
+            (many, r) if en => format!("{}, and {r} with others", many.join(", ")),
+            (many, r) => format!("{}, och {r} hos andra", many.join(", ")),
+        }
+    };
+    let by_count = |mut v: Vec<(String, usize)>| {
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    };
+    // Where the mailboxes are: by contracting entity.
+    let mut entities: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &scanned {
+        if let Some(e) = r.contracting_entity.as_ref().or(r.mailbox.as_ref()) {
+            *entities.entry(e.clone()).or_default() += 1;
+        }
+    }
+    let unknown = scanned
+        .iter()
+        .filter(|r| r.contracting_entity.is_none() && r.mailbox.is_none())
+        .count();
+    let entities = by_count(entities.into_iter().collect());
+    let n = scanned.len();
+    if !entities.is_empty() {
+        let with = list(&entities);
+        out.push(match (en, n) {
+            (true, 1) => format!("The one organisation scanned has its mailboxes with {with}."),
+            (true, _) => {
+                format!("Of the {n} organisations scanned, the mailboxes are with {with}.")
+            }
+            (false, 1) => format!("Den skannade organisationen har brevlådorna hos {with}."),
+            (false, _) => {
+                format!("Av de {n} skannade organisationerna har brevlådorna hos {with}.")
+            }
+        });
+    }
+    // Within reach of a third country's law, by country, and the status.
+    let mut laws: BTreeMap<String, usize> = BTreeMap::new();
+    let mut statuses: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for r in scanned.iter().filter(|r| r.content_under_third_country_law) {
+        let country = r.mailbox_law_country.as_ref().map_or_else(
+            || {
+                if en {
+                    "a third country"
+                } else {
+                    "ett tredjeland"
+                }
+                .to_string()
+            },
+            |c| {
+                summary.country_names.get(c).map_or(c.clone(), |names| {
+                    if en {
+                        names.en.clone()
+                    } else {
+                        names.sv.clone()
+                    }
+                })
+            },
+        );
+        *laws.entry(country).or_default() += 1;
+        if let Some(st) = &r.mailbox_status {
+            *statuses
+                .entry(crate::board::short_status(st, lang))
+                .or_default() += 1;
+        }
+    }
+    let reached: usize = laws.values().sum();
+    if reached > 0 {
+        let laws = by_count(laws.into_iter().collect());
+        let statuses = by_count(
+            statuses
+                .into_iter()
+                .map(|(s, n)| (s.to_string(), n))
+                .collect(),
+        );
+        out.push(if en {
+            format!(
+                "For {reached} of them the law of a third country reaches the mailbox content, through the provider or its parent: {}. The legal status on {} for that country: {}.",
+                list(&laws),
+                summary.as_of,
+                list(&statuses)
+            )
+        } else {
+            format!(
+                "För {reached} av dem når ett tredjelands lag brevlådornas innehåll, genom leverantören eller dess moderbolag: {}. Rättsläget den {} för det landet: {}.",
+                list(&laws),
+                summary.as_of,
+                list(&statuses)
+            )
+        });
+    }
+    let not_scanned = rows.len() - n;
+    if unknown > 0 || not_scanned > 0 {
+        out.push(match (en, unknown, not_scanned) {
+            (true, u, 0) => format!("For {u} the mailbox provider is not known: unknown is not EU-only."),
+            (true, 0, f) => format!("{f} could not be scanned (failed or error)."),
+            (true, u, f) => format!("For {u} the mailbox provider is not known, and {f} could not be scanned (failed or error): unknown is not EU-only."),
+            (false, u, 0) => format!("För {u} är brevlådans leverantör okänd: okänt betyder inte att uppgifterna stannar inom EU/EES."),
+            (false, 0, f) => format!("{f} kunde inte skannas (misslyckad eller fel)."),
+            (false, u, f) => format!("För {u} är brevlådans leverantör okänd, och {f} kunde inte skannas (misslyckad eller fel): okänt betyder inte att uppgifterna stannar inom EU/EES."),
+        });
+    }
+    out.push(if en {
+        "Each organisation's report says what it must do: the transfer tool per recipient, a transfer impact assessment where needed, and what a scan cannot know.".to_string()
+    } else {
+        "Varje organisations rapport säger vad den behöver göra: överföringsverktyg per mottagare, en bedömning av överföringen (TIA) där det behövs, och det en skanning inte kan veta.".to_string()
+    });
+    out
+}
+
 /// `summary.html`: the national view — one self-contained page with a
 /// sortable table that links to every report, and how many organisations
 /// depend on each company, per role, as bars.
@@ -370,6 +521,19 @@ pub fn summary_html(summary: &Summary, lang: Lang) -> String {
             )
         ));
     }
+    body.push_str(&format!(
+        "<section class=\"headline\"><h2>{}</h2>\n<p>{}</p></section>\n",
+        t("In short", "I korthet"),
+        headline(summary, lang)
+            .iter()
+            .map(|sentence| h(sentence))
+            .collect::<Vec<_>>()
+            .join(" ")
+    ));
+    // The map and who the organisations depend on come before the long
+    // table: they are what a reader of the national view looks for first.
+    body.push_str(&crate::sweden::choropleth(summary, lang));
+    body.push_str(&concentration_html(summary, lang));
     let heads = [
         t("Organisation", "Organisation"),
         t("Status", "Status"),
@@ -485,7 +649,22 @@ pub fn summary_html(summary: &Summary, lang: Lang) -> String {
         ));
     }
     body.push_str("</tbody></table>\n");
-    // Concentration: how many organisations depend on each company, per role.
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{SUMMARY_STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n<script>{SORT_SCRIPT}</script>\n</body>\n</html>\n",
+        if en { "en" } else { "sv" },
+        h(t(
+            "Transfer map: all organisations",
+            "Överföringskarta: alla organisationer"
+        )),
+    )
+}
+
+/// The bars of `summary.html`: how many organisations depend on each
+/// company, per role.
+fn concentration_html(summary: &Summary, lang: Lang) -> String {
+    use crate::html::escape as h;
+    let t = |e: &'static str, v: &'static str| if lang == Lang::En { e } else { v };
+    let mut body = String::new();
     body.push_str(&format!(
         "<h2>{}</h2>\n",
         t(
@@ -520,15 +699,7 @@ pub fn summary_html(summary: &Summary, lang: Lang) -> String {
         }
         body.push_str("</div>\n");
     }
-    body.push_str(&crate::sweden::choropleth(summary, lang));
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{SUMMARY_STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n<script>{SORT_SCRIPT}</script>\n</body>\n</html>\n",
-        if en { "en" } else { "sv" },
-        h(t(
-            "Transfer map: all organisations",
-            "Överföringskarta: alla organisationer"
-        )),
-    )
+    body
 }
 
 fn dash(s: &str) -> String {
@@ -562,6 +733,7 @@ th[aria-sort="ascending"]::after { content: " ▲"; }
 th[aria-sort="descending"]::after { content: " ▼"; }
 tr.partial td, tr.failed td, tr.error td { background: #fff6e0; }
 .warn { background: #fff6e0; padding: .4rem .6rem; }
+.headline p { font-size: 1rem; max-width: 60rem; }
 .bars { max-width: 900px; }
 .bar { display: flex; align-items: center; gap: .5rem; margin: .15rem 0; }
 .bar .who { flex: 0 0 22rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
