@@ -9,9 +9,10 @@
 //! `data/make-sweden-map.py`; `data/README.md` says how to remake them.
 //!
 //! A row is placed by its municipality code when the domains file gives
-//! one, else by its name, else by its domain (the name written without
-//! å, ä, ö, as most municipalities' domains are). A name or domain that
-//! fits two municipalities (`habo.se`: Habo or Håbo) places neither.
+//! one; else, when its domain is under `.se`, by its name, else by its
+//! domain (the name written without å, ä, ö, as most municipalities'
+//! domains are). A name or domain that fits two municipalities (`habo.se`:
+//! Habo or Håbo) places neither.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -127,6 +128,12 @@ pub fn place(row: &DomainRow) -> Option<(&'static Municipality, Placed)> {
             .find(|m| m.code == code.trim())
             .map(|m| (m, Placed::ByCode));
     }
+    // Without a code, only a Swedish domain is a Swedish municipality's:
+    // a Danish or Norwegian list can hold names Sweden has too.
+    let domain = row.domain.trim().trim_end_matches('.').to_lowercase();
+    if !domain.ends_with(".se") {
+        return None;
+    }
     if let Some(name) = &row.name {
         let lower = name.trim().to_lowercase();
         let bare = ["region ", "kommun "]
@@ -144,7 +151,6 @@ pub fn place(row: &DomainRow) -> Option<(&'static Municipality, Placed)> {
             }
         }
     }
-    let domain = row.domain.trim().trim_end_matches('.').to_lowercase();
     map.by_domain
         .get(&domain)
         .and_then(found)
@@ -374,17 +380,20 @@ mod tests {
         // A code that is no municipality's places nothing, whatever else.
         assert_eq!(placed(&row(None, "bollebygd.se", Some("9999"))), None);
         assert_eq!(
-            placed(&row(Some("Bollebygds kommun"), "x.example", None)),
+            placed(&row(Some("Bollebygds kommun"), "bollebygd.se", None)),
             Some(("1443", Placed::ByName))
         );
         assert_eq!(
-            placed(&row(Some("Borås Stad"), "x.example", None)),
+            placed(&row(Some("Borås Stad"), "boras.se", None)),
             Some(("1490", Placed::ByName))
         );
         assert_eq!(
-            placed(&row(Some("Region Gotland"), "x.example", None)),
+            placed(&row(Some("Region Gotland"), "gotland.se", None)),
             Some(("0980", Placed::ByName))
         );
+        // Without a code, a domain outside .se is no Swedish municipality's,
+        // whatever its name.
+        assert_eq!(placed(&row(Some("Ale"), "ale.dk", None)), None);
         assert_eq!(
             placed(&row(None, "upplandsvasby.se", None)),
             Some(("0114", Placed::ByDomain))
