@@ -467,12 +467,12 @@ pub fn headline(summary: &Summary, lang: Lang) -> Vec<String> {
     let not_scanned = rows.len() - n;
     if unknown > 0 || not_scanned > 0 {
         out.push(match (en, unknown, not_scanned) {
-            (true, u, 0) => format!("For {u} the mailbox provider is not known: unknown is not EU-only."),
+            (true, u, 0) => format!("For {u} no mailbox provider is recognised (own servers, or one the maps do not know): unknown is not EU-only."),
             (true, 0, f) => format!("{f} could not be scanned (failed or error)."),
-            (true, u, f) => format!("For {u} the mailbox provider is not known, and {f} could not be scanned (failed or error): unknown is not EU-only."),
-            (false, u, 0) => format!("För {u} är brevlådans leverantör okänd: okänt betyder inte att uppgifterna stannar inom EU/EES."),
+            (true, u, f) => format!("For {u} no mailbox provider is recognised (own servers, or one the maps do not know), and {f} could not be scanned (failed or error): unknown is not EU-only."),
+            (false, u, 0) => format!("För {u} känns ingen leverantör av brevlådorna igen (egna servrar, eller en som kunskapsbasen inte känner): okänt betyder inte att uppgifterna stannar inom EU/EES."),
             (false, 0, f) => format!("{f} kunde inte skannas (misslyckad eller fel)."),
-            (false, u, f) => format!("För {u} är brevlådans leverantör okänd, och {f} kunde inte skannas (misslyckad eller fel): okänt betyder inte att uppgifterna stannar inom EU/EES."),
+            (false, u, f) => format!("För {u} känns ingen leverantör av brevlådorna igen (egna servrar, eller en som kunskapsbasen inte känner), och {f} kunde inte skannas (misslyckad eller fel): okänt betyder inte att uppgifterna stannar inom EU/EES."),
         });
     }
     out.push(if en {

@@ -166,7 +166,8 @@ enum Class {
     /// The mailbox provider is known and no third-country law is recorded
     /// over it.
     NoLawRecorded,
-    /// The mailbox provider is not known.
+    /// No mailbox provider is recognised (the organisation's own servers,
+    /// or a provider the maps do not know).
     MailboxUnknown,
     /// No usable scan (failed, or an error).
     NoScan,
@@ -227,8 +228,12 @@ fn class_words(class: &Class, summary: &Summary, lang: Lang) -> String {
         },
         (Class::NoLawRecorded, Lang::En) => "mailbox provider known, no third country's law recorded over it (not the same as staying in the EU/EEA)".into(),
         (Class::NoLawRecorded, Lang::Sv) => "brevlådans leverantör känd, inget tredjelands lag registrerad över den (betyder inte att uppgifterna stannar inom EU/EES)".into(),
-        (Class::MailboxUnknown, Lang::En) => "mailbox provider not known".into(),
-        (Class::MailboxUnknown, Lang::Sv) => "brevlådans leverantör okänd".into(),
+        (Class::MailboxUnknown, Lang::En) => {
+            "mailbox provider not recognised (own servers, or a provider the maps do not know)".into()
+        }
+        (Class::MailboxUnknown, Lang::Sv) => {
+            "brevlådans leverantör inte igenkänd (egna servrar, eller en leverantör som kunskapsbasen inte känner)".into()
+        }
         (Class::NoScan, Lang::En) => "no usable scan (failed or error)".into(),
         (Class::NoScan, Lang::Sv) => "ingen användbar skanning (misslyckad eller fel)".into(),
         (Class::NotInRun, Lang::En) => "not in this run".into(),
