@@ -302,6 +302,15 @@ pub fn choropleth(summary: &Summary, lang: Lang) -> String {
     for ((m, class), row) in map.municipalities.iter().zip(&classes).zip(&rows) {
         let what = class_words(class, summary, lang);
         let who = match row {
+            // A partial scan's colour may lack what it did not observe.
+            Some((r, _)) if r.status == RowStatus::Partial => {
+                format!(
+                    "{} ({}, {})",
+                    m.name,
+                    r.domain,
+                    t("partial", "ofullständig")
+                )
+            }
             Some((r, _)) => format!("{} ({})", m.name, r.domain),
             None => m.name.to_string(),
         };
@@ -421,6 +430,45 @@ mod tests {
             Some(("0305", Placed::ByName))
         );
         assert_eq!(placed(&row(Some("Tysta kommun"), "tyst.se", None)), None);
+    }
+
+    #[test]
+    fn each_municipality_is_coloured_by_its_mailboxes_jurisdiction() {
+        let mut us = row(None, "bollebygd.se", None);
+        us.mailbox = Some("Exchange Online".into());
+        us.content_under_third_country_law = true;
+        us.mailbox_law_country = Some("US".into());
+        us.status = RowStatus::Partial;
+        let mut own = row(Some("Borås Stad"), "boras.se", None);
+        own.mailbox = None;
+        let mut summary: Summary = serde_json::from_value(serde_json::json!({
+            "format": "transfermap-summary", "version": 6, "as_of": "2026-12-01",
+            "resolver": "x", "domains": [], "providers": {}, "queries_sent": 0,
+            "interrupted": false,
+            "country_names": {"US": {"en": "United States", "sv": "USA"}}
+        }))
+        .unwrap();
+        summary.domains = vec![us, own];
+        let page = choropleth(&summary, Lang::Sv);
+        let path = |code: &str| {
+            page.split("<path ")
+                .find(|p| p.contains(&format!("data-code=\"{code}\"")))
+                .unwrap_or_else(|| panic!("{code} not drawn"))
+                .to_string()
+        };
+        let bollebygd = path("1443");
+        assert!(bollebygd.contains(LAW_COLOURS[0]), "{bollebygd}");
+        assert!(
+            bollebygd.contains("<title>Bollebygd (bollebygd.se, ofullständig): brevlådornas innehåll kan nås med stöd av ett tredjelands lag (USA)</title>"),
+            "{bollebygd}"
+        );
+        assert!(path("1490").contains("#b8b8b8"), "no mailbox recognised");
+        assert!(path("0180").contains("#e9ecef"), "not in the run");
+        assert!(page.contains("inte med i denna körning: 288"), "{page}");
+        assert!(
+            page.contains(" 1 placerade enbart efter sin domän"),
+            "{page}"
+        );
     }
 
     #[test]
