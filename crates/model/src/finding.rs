@@ -365,14 +365,12 @@ impl Finding {
             }
             // What the maps do not know is one list to work through.
             (None, Some(Note::Unattributed { .. })) => self.rule.to_string(),
-            (
-                None,
-                Some(Note::Disagreement {
-                    geolocated,
-                    registered,
-                    ..
-                }),
-            ) => format!("{}|{geolocated}|{registered}", self.rule),
+            // Addresses whose network holder is registered in one country
+            // and that are placed elsewhere are one note: the registry
+            // country is not a location, whichever places they are in.
+            (None, Some(Note::Disagreement { registered, .. })) => {
+                format!("{}|{registered}", self.rule)
+            }
             (None, _) => format!("{}|{}", self.rule, self.subject),
         }
     }
