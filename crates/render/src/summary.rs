@@ -360,13 +360,20 @@ pub fn headline(summary: &Summary, lang: Lang) -> Vec<String> {
         .filter(|r| !matches!(r.status, RowStatus::Error | RowStatus::Failed))
         .collect();
     let mut out = Vec::new();
-    let list = |items: &[(String, usize)]| -> String {
+    // The first three by count; the rest as how many organisations are
+    // with others, or (`more_names`: an organisation can have several, as
+    // with gateways) as how many more names there are.
+    let list_of = |items: &[(String, usize)], more_names: bool| -> String {
         let shown: Vec<String> = items
             .iter()
             .take(3)
             .map(|(who, n)| format!("{who} ({n})"))
             .collect();
-        let rest: usize = items.iter().skip(3).map(|(_, n)| n).sum();
+        let rest: usize = if more_names {
+            items.len().saturating_sub(3)
+        } else {
+            items.iter().skip(3).map(|(_, n)| n).sum()
+        };
         let and = if en { " and " } else { " och " };
         match (shown.as_slice(), rest) {
             ([], _) => String::new(),
@@ -375,10 +382,13 @@ pub fn headline(summary: &Summary, lang: Lang) -> Vec<String> {
                 let (last, first) = many.split_last().unwrap_or((&many[0], &[]));
                 format!("{}{and}{last}", first.join(", "))
             }
+            (many, r) if more_names && en => format!("{}, and {r} more", many.join(", ")),
+            (many, r) if more_names => format!("{}, och {r} till", many.join(", ")),
             (many, r) if en => format!("{}, and {r} with others", many.join(", ")),
             (many, r) => format!("{}, och {r} hos andra", many.join(", ")),
         }
     };
+    let list = |items: &[(String, usize)]| list_of(items, false);
     let by_count = |mut v: Vec<(String, usize)>| {
         v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         v
@@ -407,6 +417,28 @@ pub fn headline(summary: &Summary, lang: Lang) -> Vec<String> {
             (false, _) => {
                 format!("Av de {n} skannade organisationerna har brevlådorna hos {with}.")
             }
+        });
+    }
+    // The filters and gateways in front of the mailboxes: processors of
+    // every inbound message too.
+    let mut gateways: BTreeMap<String, usize> = BTreeMap::new();
+    let mut behind = 0usize;
+    for r in scanned.iter().filter(|r| !r.gateways.is_empty()) {
+        behind += 1;
+        for g in &r.gateways {
+            *gateways.entry(g.clone()).or_default() += 1;
+        }
+    }
+    if behind > 0 {
+        let with = list_of(&by_count(gateways.into_iter().collect()), true);
+        out.push(if en {
+            format!(
+                "For {behind} of them inbound mail first passes a mail filter or gateway: {with}."
+            )
+        } else {
+            format!(
+                "För {behind} av dem passerar inkommande e-post först ett e-postfilter: {with}."
+            )
         });
     }
     // Within reach of a third country's law, by country, and the status.
@@ -784,6 +816,53 @@ const SORT_SCRIPT: &str = r#"
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn row(domain: &str, entity: Option<&str>, gateways: &[&str]) -> DomainRow {
+        serde_json::from_value(serde_json::json!({
+            "name": null, "domain": domain, "status": "ok", "error": null,
+            "services": [], "providers": [], "countries": [], "measured": 0,
+            "declared": 0, "legal": 0, "problems": 0, "queries": 0, "worst": null,
+            "contracting_entity": entity, "gateways": gateways
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_headline_counts_mailboxes_gateways_and_the_unrecognised() {
+        let mut summary: Summary = serde_json::from_value(serde_json::json!({
+            "format": "transfermap-summary", "version": 6, "as_of": "2026-12-01",
+            "resolver": "x", "domains": [], "providers": {}, "queries_sent": 0,
+            "interrupted": false
+        }))
+        .unwrap();
+        summary.domains = vec![
+            row("a.se", Some("Microsoft Ireland Operations Ltd"), &["VIPRE"]),
+            row("b.se", Some("Microsoft Ireland Operations Ltd"), &[]),
+            row("c.se", Some("Google Ireland Limited"), &["VIPRE", "Halon"]),
+            row("d.se", None, &[]),
+            row("e.se", None, &["mx1.e.se", "mx2.e.se"]),
+        ];
+        let en = headline(&summary, Lang::En).join(" ");
+        assert!(
+            en.contains("Of the 5 organisations scanned, the mailboxes are with Microsoft Ireland Operations Ltd (2) and Google Ireland Limited (1)."),
+            "{en}"
+        );
+        assert!(
+            en.contains("For 3 of them inbound mail first passes a mail filter or gateway: VIPRE (2), Halon (1), mx1.e.se (1), and 1 more."),
+            "{en}"
+        );
+        assert!(
+            en.contains("For 2 no mailbox provider is recognised"),
+            "{en}"
+        );
+        // Nothing recorded about a third country's law: no sentence claims one.
+        assert!(!en.contains("third country reaches"), "{en}");
+        let sv = headline(&summary, Lang::Sv).join(" ");
+        assert!(
+            sv.contains("För 3 av dem passerar inkommande e-post först ett e-postfilter: VIPRE (2), Halon (1), mx1.e.se (1), och 1 till."),
+            "{sv}"
+        );
+    }
 
     #[test]
     fn csv_cells_cannot_become_formulas() {
