@@ -175,7 +175,8 @@ fn the_national_summary_page_sorts_and_links_every_report() {
     let at = |s: &str| dom.find(s).unwrap_or_else(|| panic!("{s} not in the page"));
     assert!(at("In short") < at("id=\"map\""));
     assert!(at("id=\"map\"") < at("Concentration"));
-    assert!(at("Concentration") < at("<table id=\"domains\""));
+    assert!(at("Concentration") < at("<h2 id=\"every\">Every organisation</h2>"));
+    assert!(at("<h2 id=\"every\">") < at("<table id=\"domains\""));
     // The map of Sweden's municipalities: Bollebygd (placed by its name)
     // in the colour of the law over its mailboxes, the rest blank, the
     // organisation that is no municipality counted as not placed.

@@ -584,6 +584,14 @@ pub fn summary_html(summary: &Summary, lang: Lang) -> String {
         t("Unattributed", "Okända"),
         t("Worst severity", "Högsta allvarlighetsgrad"),
     ];
+    body.push_str(&format!(
+        "<h2 id=\"every\">{}</h2>\n<p>{}</p>\n",
+        t("Every organisation", "Alla organisationer"),
+        t(
+            "Click a column's heading to sort by it; each organisation links to its report.",
+            "Klicka på en kolumns rubrik för att sortera efter den; varje organisation länkar till sin rapport."
+        )
+    ));
     body.push_str("<table id=\"domains\" class=\"sortable\">\n<thead><tr>");
     for (i, head) in heads.iter().enumerate() {
         body.push_str(&format!(
