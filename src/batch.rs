@@ -319,31 +319,7 @@ pub async fn scan_many(
                 .push(row.domain.clone());
         }
     }
-    let mut concentration: BTreeMap<Role, BTreeMap<String, Vec<String>>> = BTreeMap::new();
-    for row in &domains {
-        let mut add = |role: Role, who: &str| {
-            let v = concentration
-                .entry(role)
-                .or_default()
-                .entry(who.to_string())
-                .or_default();
-            if !v.contains(&row.domain) {
-                v.push(row.domain.clone());
-            }
-        };
-        if let Some(e) = row.contracting_entity.as_deref().or(row.mailbox.as_deref()) {
-            add(Role::Mailbox, e);
-        }
-        for g in &row.gateways {
-            add(Role::Gateway, g);
-        }
-        for s in &row.senders {
-            add(Role::Sender, s);
-        }
-        for r in &row.report_receivers {
-            add(Role::ReportReceiver, r);
-        }
-    }
+    let concentration = transfermap_model::summary::concentration(&domains);
     // The Swedish wording of the names the rows use, for a Swedish page.
     let mut named: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for row in &domains {
@@ -366,9 +342,13 @@ pub async fn scan_many(
         .into_iter()
         .filter(|(en, _)| named.contains(en.as_str()))
         .collect();
-    let country_names = domains
+    // Each country once, however many rows name it.
+    let codes: BTreeSet<&String> = domains
         .iter()
         .flat_map(|r| r.countries.iter().chain(&r.mailbox_law_country))
+        .collect();
+    let country_names = codes
+        .into_iter()
         .map(|c| {
             let names = CountryNames {
                 en: ctx.kb.country_name(c, Lang::En),

@@ -955,11 +955,10 @@ async fn run_many(
     // gateways; sub-processors and senders are on the summary pages.
     let localised = render::localise::summary(&summary, lang);
     for role in [Role::Mailbox, Role::Gateway] {
-        let Some(by) = localised.concentration.get(&role).filter(|b| !b.is_empty()) else {
+        let top = localised.ranked(role);
+        if top.is_empty() {
             continue;
-        };
-        let mut top: Vec<(&String, usize)> = by.iter().map(|(k, v)| (k, v.len())).collect();
-        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        }
         let shown: Vec<String> = top
             .iter()
             .take(3)

@@ -331,15 +331,7 @@ fn a_partial_domain_is_partial_in_every_summary_and_the_run_exits_3() {
     ]);
     assert_eq!(run.code(), 3, "stderr: {}", run.stderr());
     let summary: Value = serde_json::from_str(&run.file("summary.json")).unwrap();
-    let row = |d: &str| {
-        summary["domains"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["domain"] == d)
-            .unwrap()
-            .clone()
-    };
+    let row = |d: &str| summary_row(&summary, d);
     assert_eq!(row("familjekommun.se")["status"], "partial");
     assert!(
         !row("familjekommun.se")["gaps"]

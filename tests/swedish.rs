@@ -457,8 +457,8 @@ fn subprocessor_functions_are_said_in_swedish() {
 #[test]
 fn what_was_not_observed_is_said_in_swedish() {
     // A socket that is open and never answers: every question times out.
-    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let resolver = silent.local_addr().unwrap().to_string();
+    let server = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let resolver = server.local_addr().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("domains.txt");
     // The silent domain is given Bollebygd's municipality code: the map of
@@ -482,15 +482,7 @@ fn what_was_not_observed_is_said_in_swedish() {
         "json,md",
     ]);
     let summary = batch.summary();
-    let row = |d: &str| {
-        summary["domains"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["domain"] == d)
-            .unwrap_or_else(|| panic!("no row for {d}: {summary:#}"))
-            .clone()
-    };
+    let row = |d: &str| summary_row(&summary, d);
     let silent = row("tyst.example");
     assert_eq!(silent["status"], "failed", "{silent:#}");
     let gaps = silent["gaps"].as_array().unwrap();
@@ -541,5 +533,5 @@ fn what_was_not_observed_is_said_in_swedish() {
             .any(|l| l.starts_with(",tyst.example,") && l.ends_with(",1443,")),
         "the code from the domains file: {csv}"
     );
-    drop(silent);
+    drop(server);
 }

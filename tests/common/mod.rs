@@ -291,6 +291,14 @@ pub fn scan_live(fixture: &DnsFixture, domain: &str, extra: &[&str]) -> Run {
     run(&args)
 }
 
+/// The row of `domain` (as written in the domains file) in a summary.json.
+pub fn summary_row<'a>(summary: &'a Value, domain: &str) -> &'a Value {
+    summary["domains"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["domain"] == domain))
+        .unwrap_or_else(|| panic!("no row for {domain}: {summary:#}"))
+}
+
 pub fn findings(scan: &Value) -> Vec<Value> {
     scan["findings"].as_array().cloned().unwrap_or_default()
 }

@@ -229,6 +229,52 @@ impl Role {
     }
 }
 
+/// Per role, each company or service and the domains that depend on it in
+/// that role: the mailbox's contracting entity (or the mailbox service when
+/// no entity is known), the gateways, the senders, the report receivers.
+pub fn concentration(domains: &[DomainRow]) -> BTreeMap<Role, BTreeMap<String, Vec<String>>> {
+    let mut out: BTreeMap<Role, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    for row in domains {
+        let mut add = |role: Role, who: &str| {
+            let v = out
+                .entry(role)
+                .or_default()
+                .entry(who.to_string())
+                .or_default();
+            if !v.contains(&row.domain) {
+                v.push(row.domain.clone());
+            }
+        };
+        if let Some(e) = row.contracting_entity.as_deref().or(row.mailbox.as_deref()) {
+            add(Role::Mailbox, e);
+        }
+        for g in &row.gateways {
+            add(Role::Gateway, g);
+        }
+        for s in &row.senders {
+            add(Role::Sender, s);
+        }
+        for r in &row.report_receivers {
+            add(Role::ReportReceiver, r);
+        }
+    }
+    out
+}
+
+impl Summary {
+    /// The companies or services of one role, most depended on first (then
+    /// by name), each with how many organisations depend on it.
+    pub fn ranked(&self, role: Role) -> Vec<(&str, usize)> {
+        let mut list: Vec<(&str, usize)> = self
+            .concentration
+            .get(&role)
+            .map(|by| by.iter().map(|(k, v)| (k.as_str(), v.len())).collect())
+            .unwrap_or_default();
+        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        list
+    }
+}
+
 /// The summary format's name and version.
 pub const SUMMARY_FORMAT: &str = "transfermap-summary";
 /// 2: typed row status (ok, partial, failed, error), `resumed`, `gaps`.

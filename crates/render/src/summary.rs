@@ -255,11 +255,10 @@ pub fn summary_markdown(summary: &Summary, lang: Lang) -> String {
     // a sub-processor is not a provider the organisation chose.
     let _ = writeln!(s, "## {}\n", w.concentration);
     for role in Role::ALL {
-        let Some(by) = summary.concentration.get(&role).filter(|b| !b.is_empty()) else {
+        let list = summary.ranked(role);
+        if list.is_empty() {
             continue;
-        };
-        let mut list: Vec<(&String, usize)> = by.iter().map(|(k, v)| (k, v.len())).collect();
-        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        }
         let _ = writeln!(
             s,
             "### {}\n\n| {} | {} |\n|---|---:|",
@@ -393,18 +392,20 @@ pub fn headline(summary: &Summary, lang: Lang) -> Vec<String> {
         v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         v
     };
-    // Where the mailboxes are: by contracting entity.
-    let mut entities: BTreeMap<String, usize> = BTreeMap::new();
-    for r in &scanned {
-        if let Some(e) = r.contracting_entity.as_ref().or(r.mailbox.as_ref()) {
-            *entities.entry(e.clone()).or_default() += 1;
-        }
-    }
+    let ranked = |role: Role| -> Vec<(String, usize)> {
+        summary
+            .ranked(role)
+            .into_iter()
+            .map(|(who, n)| (who.to_string(), n))
+            .collect()
+    };
+    // Where the mailboxes are: by contracting entity (a failed scan or an
+    // error row has none).
+    let entities = ranked(Role::Mailbox);
     let unknown = scanned
         .iter()
         .filter(|r| r.contracting_entity.is_none() && r.mailbox.is_none())
         .count();
-    let entities = by_count(entities.into_iter().collect());
     let n = scanned.len();
     if !entities.is_empty() {
         let with = list(&entities);
@@ -421,16 +422,9 @@ pub fn headline(summary: &Summary, lang: Lang) -> Vec<String> {
     }
     // The filters and gateways in front of the mailboxes: processors of
     // every inbound message too.
-    let mut gateways: BTreeMap<String, usize> = BTreeMap::new();
-    let mut behind = 0usize;
-    for r in scanned.iter().filter(|r| !r.gateways.is_empty()) {
-        behind += 1;
-        for g in &r.gateways {
-            *gateways.entry(g.clone()).or_default() += 1;
-        }
-    }
+    let behind = scanned.iter().filter(|r| !r.gateways.is_empty()).count();
     if behind > 0 {
-        let with = list_of(&by_count(gateways.into_iter().collect()), true);
+        let with = list_of(&ranked(Role::Gateway), true);
         out.push(if en {
             format!(
                 "For {behind} of them inbound mail first passes a mail filter or gateway: {with}."
@@ -714,11 +708,10 @@ fn concentration_html(summary: &Summary, lang: Lang) -> String {
     ));
     let total = summary.domains.len().max(1);
     for role in Role::ALL {
-        let Some(by) = summary.concentration.get(&role) else {
+        let list = summary.ranked(role);
+        if list.is_empty() {
             continue;
-        };
-        let mut list: Vec<(&String, usize)> = by.iter().map(|(k, v)| (k, v.len())).collect();
-        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        }
         body.push_str(&format!(
             "<h3>{}</h3>\n<div class=\"bars\" role=\"list\">\n",
             h(role.words(lang))
@@ -850,6 +843,7 @@ mod tests {
             row("d.se", None, &[]),
             row("e.se", None, &["mx1.e.se", "mx2.e.se"]),
         ];
+        summary.concentration = transfermap_model::summary::concentration(&summary.domains);
         let en = headline(&summary, Lang::En).join(" ");
         assert!(
             en.contains("Of the 5 organisations scanned, the mailboxes are with Microsoft Ireland Operations Ltd (2) and Google Ireland Limited (1)."),

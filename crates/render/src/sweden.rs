@@ -119,14 +119,18 @@ pub enum Placed {
 
 /// The municipality a row is about, and how that was decided.
 pub fn place(row: &DomainRow) -> Option<(&'static Municipality, Placed)> {
+    place_index(row).map(|(i, how)| (&MAP.municipalities[i], how))
+}
+
+/// [`place`] as the municipality's index in the map.
+fn place_index(row: &DomainRow) -> Option<(usize, Placed)> {
     let map = &*MAP;
-    let found = |i: &Option<usize>| i.map(|i| &map.municipalities[i]);
     if let Some(code) = &row.code {
         return map
             .municipalities
             .iter()
-            .find(|m| m.code == code.trim())
-            .map(|m| (m, Placed::ByCode));
+            .position(|m| m.code == code.trim())
+            .map(|i| (i, Placed::ByCode));
     }
     // Without a code, only a Swedish domain is a Swedish municipality's:
     // a Danish or Norwegian list can hold names Sweden has too.
@@ -146,15 +150,15 @@ pub fn place(row: &DomainRow) -> Option<(&'static Municipality, Placed)> {
         // in s ("Borås kommun").
         let candidates = [Some(bare), bare.strip_suffix('s')];
         for c in candidates.into_iter().flatten() {
-            if let Some(m) = map.by_name.get(c).and_then(found) {
-                return Some((m, Placed::ByName));
+            if let Some(&Some(i)) = map.by_name.get(c) {
+                return Some((i, Placed::ByName));
             }
         }
     }
-    map.by_domain
-        .get(&domain)
-        .and_then(found)
-        .map(|m| (m, Placed::ByDomain))
+    match map.by_domain.get(&domain) {
+        Some(&Some(i)) => Some((i, Placed::ByDomain)),
+        _ => None,
+    }
 }
 
 /// What colour a municipality gets.
@@ -252,13 +256,8 @@ pub fn choropleth(summary: &Summary, lang: Lang) -> String {
     let mut unplaced = 0usize;
     let mut by_domain = 0usize;
     for row in &summary.domains {
-        match place(row) {
-            Some((m, how)) => {
-                let i = map
-                    .municipalities
-                    .iter()
-                    .position(|x| std::ptr::eq(x, m))
-                    .unwrap_or(0);
+        match place_index(row) {
+            Some((i, how)) => {
                 if rows[i].is_none() {
                     rows[i] = Some((row, how));
                     by_domain += usize::from(how == Placed::ByDomain);
